@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config ca-certificates python3
 libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
-libgtest-dev libgmock-dev libcpp-httplib-dev"
+libgtest-dev libgmock-dev libcpp-httplib-dev libbenchmark-dev"
 
 missing=""
 for p in $PACKAGES; do

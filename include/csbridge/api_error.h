@@ -14,7 +14,7 @@ namespace csbridge {
 /// 5xx → kServer, 401/403 on the token endpoint are the caller's to reclassify.
 [[nodiscard]] Error api_error(const HttpResponse& response, std::string_view what);
 
-/// Makes untrusted text safe for one log line: control characters dropped, length bounded.
+/// Makes untrusted text safe for one log line: control characters become spaces, length bounded.
 [[nodiscard]] std::string sanitize_for_log(std::string_view text, std::size_t max_len = 300);
 
 }  // namespace csbridge

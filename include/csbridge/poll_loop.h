@@ -30,7 +30,8 @@ enum ExitCode : int { kExitOk = 0, kExitFailure = 1, kExitConfig = 2 };
 /// Runs `cycle` every interval until `stop`. A failed cycle is logged once and retried after a
 /// growing pause (interval, 2x, 4x... capped), never ending the process; with `once`, the
 /// cycle is retried a few times and the exit code says whether it finally succeeded.
-/// Config errors (kConfig, kAuth is retried) end the loop with kExitConfig.
+/// Config errors (kConfig) end the loop with kExitConfig; --once gives up at once on errors
+/// that retrying cannot fix (bad credentials, 400/403/404, disk errors).
 class PollLoop {
  public:
   using Cycle = std::function<Result<CycleStats>(StopSignal&)>;

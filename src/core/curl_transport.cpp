@@ -78,7 +78,10 @@ std::string host_of(const std::string& url, std::size_t scheme_len) {
   }
   if (authority.starts_with("[")) {
     const auto close = authority.find(']');
-    return std::string{authority.substr(0, close == std::string_view::npos ? 0 : close + 1)};
+    if (close == std::string_view::npos) return {};
+    // Anything after "]" but a port is not a literal IPv6 host ("[::1].evil.com").
+    if (close + 1 < authority.size() && authority[close + 1] != ':') return {};
+    return std::string{authority.substr(0, close + 1)};
   }
   return std::string{authority.substr(0, authority.find(':'))};
 }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "csbridge/api_error.h"
@@ -75,7 +76,8 @@ Result<std::string> OAuth2Client::token() {
   }
   std::int64_t expires_in = 1799;  // documented lifetime when the field is missing
   if (auto it = doc.find("expires_in"); it != doc.end() && it->is_number_integer()) {
-    expires_in = std::max<std::int64_t>(1, it->get<std::int64_t>());
+    // Clamped: Falcon tokens live 30 min, and a huge value would overflow the time point.
+    expires_in = std::clamp<std::int64_t>(it->get<std::int64_t>(), 1, 86'400);
   }
   const auto lifetime = std::chrono::seconds{expires_in};
   const auto window = std::min(renew_window_, lifetime / 2);

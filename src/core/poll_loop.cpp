@@ -27,7 +27,10 @@ int PollLoop::run(StopSignal& stop) {
       spdlog::error("health status=error error='{}' consecutive_failures={} duration_ms={}",
                     e.message, consecutive_failures, took.count());
       if (e.code == ErrorCode::kConfig) return kExitConfig;
-      if (options_.once && consecutive_failures >= options_.once_attempts) return kExitFailure;
+      // --once retries only what may heal by itself (network, server, rate limit).
+      if (options_.once && (!is_transient(e) || consecutive_failures >= options_.once_attempts)) {
+        return kExitFailure;
+      }
     }
     auto wait = options_.interval;
     if (consecutive_failures > 0) {

@@ -18,13 +18,26 @@ std::string reset_hint(const StateFiles& f) {
          "' to start over with a --backfill-days backfill";
 }
 
+/// Whether a state file exists. If that cannot be told (EACCES, ELOOP...), it is an error:
+/// taking it as missing would silently start a full backfill.
+Result<bool> state_file_exists(const std::filesystem::path& p, const StateFiles& f) {
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(p, ec);
+  if (ec) {
+    return Error{ErrorCode::kConfig,
+                 "cannot access state file '" + p.string() + "': " + ec.message() + reset_hint(f)};
+  }
+  return exists;
+}
+
 }  // namespace
 
 Result<StateStore> StateStore::load(StateFiles files, Timestamp now) {
   StateStore store{std::move(files)};
   const StateFiles& f = store.files_;
-  std::error_code ec;
-  if (std::filesystem::exists(f.watermark, ec)) {
+  auto watermark_exists = state_file_exists(f.watermark, f);
+  if (!watermark_exists) return std::move(watermark_exists).error();
+  if (watermark_exists.value()) {
     auto text = read_file(f.watermark, kMaxWatermarkBytes);
     if (!text) return Error{ErrorCode::kConfig, text.error().message + reset_hint(f)};
     // The seed reads the first line and strips it.
@@ -44,7 +57,9 @@ Result<StateStore> StateStore::load(StateFiles files, Timestamp now) {
     }
     store.watermark_ = ts;
   }
-  if (std::filesystem::exists(f.seen_ids, ec)) {
+  auto ids_exist = state_file_exists(f.seen_ids, f);
+  if (!ids_exist) return std::move(ids_exist).error();
+  if (ids_exist.value()) {
     auto text = read_file(f.seen_ids, kMaxIdsBytes);
     if (!text) return Error{ErrorCode::kConfig, text.error().message + reset_hint(f)};
     const auto doc = nlohmann::json::parse(text.value(), nullptr, false);

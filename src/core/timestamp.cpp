@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdio>
+#include <limits>
 
 namespace csbridge {
 namespace {
@@ -67,7 +68,7 @@ std::optional<Timestamp> parse_rfc3339(std::string_view s) {
       !digits(s, 17, 2, second)) {
     return std::nullopt;
   }
-  // Years before 1970 or after 9999 are never Falcon data; refusing them keeps ns in int64.
+  // Years before 1970 are never Falcon data (and would make ns negative).
   if (year < 1970 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
       hour > 23 || minute > 59 || second > 59) {
     return std::nullopt;
@@ -104,7 +105,10 @@ std::optional<Timestamp> parse_rfc3339(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   const std::int64_t days = days_from_civil(year, month, day);
   const std::int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_s;
-  if (secs < 0) return std::nullopt;
+  // int64 nanoseconds end at 2262-04-11T23:47:16.854775807Z; later instants would overflow.
+  if (secs < 0 || secs > (std::numeric_limits<std::int64_t>::max() - fraction_ns) / kNsPerSec) {
+    return std::nullopt;
+  }
   return Timestamp{secs * kNsPerSec + fraction_ns};
 }
 

@@ -1,0 +1,158 @@
+#include "csbridge/delivery.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace csbridge {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+Timestamp ts(std::string_view s) {
+  const auto t = parse_rfc3339(s);
+  EXPECT_TRUE(t.has_value()) << s;
+  return t.value_or(Timestamp{});
+}
+
+const Timestamp kNow = ts("2026-05-26T13:00:00Z");
+
+class DeliveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = ::testing::TempDir() + "csbridge-delivery-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir = tmpl;
+    files = StateFiles{dir / "last_alert_timestamp.txt", dir / "last_alert_ids.json"};
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+
+  static std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  static void write(const fs::path& p, const std::string& content) {
+    std::ofstream o(p, std::ios::binary | std::ios::trunc);
+    o << content;
+  }
+
+  fs::path dir;
+  StateFiles files;
+};
+
+TEST_F(DeliveryTest, CommitWritesTheOutputThenTheState) {
+  write(dir / "detections.json", "{\"id\":\"old\"}\n");
+  auto out = NdjsonWriter::open(dir / "detections.json");
+  ASSERT_TRUE(out);
+  auto state = StateStore::load(files, kNow);
+  ASSERT_TRUE(state);
+  Delivery d{out.value(), state.value(), "alerts"};
+  EXPECT_EQ(&d.state(), &state.value());
+
+  const std::vector<std::string> ids = {"a", "b"};
+  auto st = d.commit("{\"id\":\"a\"}\n{\"id\":\"b\"}\n", 2, ids, ts("2026-05-26T12:14:34.5Z"));
+  ASSERT_TRUE(st) << st.error().message;
+
+  EXPECT_EQ(slurp(dir / "detections.json"), "{\"id\":\"old\"}\n{\"id\":\"a\"}\n{\"id\":\"b\"}\n");
+  EXPECT_EQ(slurp(files.seen_ids), R"(["a", "b"])");
+  EXPECT_EQ(slurp(files.watermark), "2026-05-26T12:14:34.5Z");
+  EXPECT_TRUE(state.value().contains("a"));
+
+  auto reloaded = StateStore::load(files, kNow);
+  ASSERT_TRUE(reloaded);
+  EXPECT_EQ(reloaded.value().watermark(), ts("2026-05-26T12:14:34.5Z"));
+  EXPECT_EQ(reloaded.value().seen_count(), 2U);
+}
+
+TEST_F(DeliveryTest, AnEmptyCommitTouchesNothing) {
+  auto out = NdjsonWriter::open(dir / "detections.json");
+  ASSERT_TRUE(out);
+  auto state = StateStore::load(files, kNow);
+  ASSERT_TRUE(state);
+  Delivery d{out.value(), state.value(), "alerts"};
+  ASSERT_TRUE(d.commit("", 0, {}, std::nullopt));
+  EXPECT_FALSE(fs::exists(files.watermark));
+  EXPECT_FALSE(fs::exists(files.seen_ids));
+  EXPECT_EQ(slurp(dir / "detections.json"), "");
+}
+
+TEST_F(DeliveryTest, AWatermarkOnlyCommitSavesTheState) {
+  // A page whose records were all seen before still moves the watermark forward.
+  auto out = NdjsonWriter::open(dir / "detections.json");
+  ASSERT_TRUE(out);
+  auto state = StateStore::load(files, kNow);
+  ASSERT_TRUE(state);
+  Delivery d{out.value(), state.value(), "alerts"};
+  ASSERT_TRUE(d.commit("", 0, {}, ts("2026-05-26T12:00:00Z")));
+  EXPECT_EQ(slurp(files.watermark), "2026-05-26T12:00:00Z");
+  EXPECT_EQ(slurp(dir / "detections.json"), "");
+}
+
+TEST_F(DeliveryTest, AnOutputFailureLeavesTheStateUntouched) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  write(files.watermark, "2026-05-26T12:00:00Z\n");
+  write(files.seen_ids, R"(["old"])");
+  // The output "file" is a symlink to /dev/full: every write fails with ENOSPC.
+  fs::create_symlink("/dev/full", dir / "detections.json");
+  auto out = NdjsonWriter::open(dir / "detections.json");
+  ASSERT_TRUE(out) << out.error().message;
+  auto state = StateStore::load(files, kNow);
+  ASSERT_TRUE(state);
+  Delivery d{out.value(), state.value(), "alerts"};
+
+  const std::vector<std::string> ids = {"new-1", "new-2"};
+  auto st =
+      d.commit("{\"id\":\"new-1\"}\n{\"id\":\"new-2\"}\n", 2, ids, ts("2026-05-26T12:30:00Z"));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kIo);
+  EXPECT_THAT(st.error().message, HasSubstr((dir / "detections.json").string()));
+
+  // Neither in memory nor on disk did the state move.
+  EXPECT_EQ(state.value().watermark(), ts("2026-05-26T12:00:00Z"));
+  EXPECT_FALSE(state.value().contains("new-1"));
+  EXPECT_FALSE(state.value().contains("new-2"));
+  EXPECT_EQ(slurp(files.watermark), "2026-05-26T12:00:00Z\n");
+  EXPECT_EQ(slurp(files.seen_ids), R"(["old"])");
+
+  // A later commit that succeeds is not polluted by the failed one.
+  fs::remove(dir / "detections.json");
+  auto real = NdjsonWriter::open(dir / "detections.json");
+  ASSERT_TRUE(real);
+  Delivery d2{real.value(), state.value(), "alerts"};
+  const std::vector<std::string> one = {"new-1"};
+  ASSERT_TRUE(d2.commit("{\"id\":\"new-1\"}\n", 1, one, ts("2026-05-26T12:20:00Z")));
+  EXPECT_EQ(slurp(files.seen_ids), R"(["new-1", "old"])");
+  EXPECT_EQ(slurp(files.watermark), "2026-05-26T12:20:00Z");
+}
+
+TEST_F(DeliveryTest, AStateFailureIsReportedAfterTheOutputIsDurable) {
+  auto out = NdjsonWriter::open(dir / "detections.json");
+  ASSERT_TRUE(out);
+  auto state = StateStore::load(files, kNow);
+  ASSERT_TRUE(state);
+  Delivery d{out.value(), state.value(), "alerts"};
+  fs::create_directory(files.seen_ids);  // the ids file cannot be replaced
+  fs::create_directory(files.seen_ids / "x");
+  const std::vector<std::string> ids = {"a"};
+  auto st = d.commit("{\"id\":\"a\"}\n", 1, ids, ts("2026-05-26T12:30:00Z"));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kIo);
+  EXPECT_EQ(slurp(dir / "detections.json"), "{\"id\":\"a\"}\n");
+  EXPECT_FALSE(fs::exists(files.watermark)) << "watermark saved although the ids were not";
+}
+
+}  // namespace
+}  // namespace csbridge

@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config ca-certificates python3
 libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
-libgtest-dev libgmock-dev libcpp-httplib-dev libbenchmark-dev"
+libgtest-dev libgmock-dev libcpp-httplib-dev libbenchmark-dev libsystemd-dev libexpat1-dev libpcre2-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -19,6 +19,8 @@ using EnvLookup = std::function<const char*(const char*)>;
 
 /// Loads credentials from `$CREDENTIALS_DIRECTORY/client_id` and `client_secret` (systemd
 /// LoadCredential=) when present, else from CROWDSTRIKE_CLIENT_ID / CROWDSTRIKE_CLIENT_SECRET.
+/// The optional MSSP member CID likewise: `member_cid` there, else CROWDSTRIKE_MEMBER_CID.
+/// An empty credential file counts as absent (the units' SetCredential= fallbacks).
 /// Missing → kConfig with a message naming both ways to provide them.
 [[nodiscard]] Result<Credentials> load_credentials(const EnvLookup& env);
 

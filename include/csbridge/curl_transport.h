@@ -22,8 +22,8 @@ struct CurlOptions {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds{10}};
   std::chrono::milliseconds total_timeout{std::chrono::seconds{120}};
   std::size_t max_body_bytes{256U * 1024U * 1024U};  ///< larger responses fail with kTooLarge
-  std::string ca_bundle{};  ///< empty: the system trust store
-  std::string proxy{};      ///< empty: libcurl's usual environment variables (https_proxy...)
+  std::string ca_bundle{};                           ///< empty: the system trust store
+  std::string proxy{};  ///< empty: libcurl's usual environment variables (https_proxy...)
   std::string user_agent{"cs-bridge"};
 };
 

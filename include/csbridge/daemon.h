@@ -23,16 +23,21 @@ struct DaemonFiles {
 
 /// What differs between the two daemons; everything else is shared wiring.
 struct DaemonSpec {
-  std::string name;            ///< "cs-detections"
-  std::string description;     ///< --help text
-  std::string noun;            ///< "alerts": log wording
-  std::string start_message;   ///< first log line, as the seed's
-  int max_page_limit{1000};
+  std::string name;           ///< "cs-detections"
+  std::string description;    ///< --help text
+  std::string noun;           ///< "alerts": log wording
+  std::string start_message;  ///< first log line, as the seed's
+  int max_page_limit{1000};   ///< the API's maximum: the upper bound of --page-limit
+  int default_page_limit{0};  ///< --page-limit default; 0 means max_page_limit
   int default_backfill_days{1};
   /// Extra flags of this daemon.
   std::function<void(CLI::App&)> add_options{};
   /// File names, decided after flags are parsed (a --source switch changes the state files).
   std::function<DaemonFiles()> files{};
+  /// Dedupe keys and timestamp of one output line: rebuilds state after a crash.
+  RecordKeyExtractor record_keys{};
+  /// Seen ids are kept at least this long behind the watermark (besides --lookback).
+  std::chrono::seconds min_seen_retention{0};
 };
 
 /// Everything a daemon's polling cycle needs, built by run_daemon.
@@ -43,6 +48,10 @@ struct DaemonContext {
   Delivery& delivery;
   StateStore& state;
   Timestamp backfill_start;  ///< where to start when the state has no watermark
+
+  /// Where a cycle's query starts: --lookback before the watermark (late-indexed records;
+  /// the seen set drops what was already written), or the backfill start without state.
+  [[nodiscard]] Timestamp query_start() const;
 };
 
 /// Parses flags, sets up logging, loads credentials and state, builds the HTTP stack and runs

@@ -12,11 +12,11 @@
 namespace csbridge {
 
 struct RetryPolicy {
-  int max_attempts{8};                               ///< per request, transient failures only
-  std::chrono::milliseconds base{1000};              ///< first backoff ceiling
-  std::chrono::milliseconds cap{60'000};             ///< backoff ceiling
+  int max_attempts{8};                                     ///< per request, transient failures only
+  std::chrono::milliseconds base{1000};                    ///< first backoff ceiling
+  std::chrono::milliseconds cap{60'000};                   ///< backoff ceiling
   std::chrono::milliseconds max_rate_limit_wait{600'000};  ///< clamp for X-RateLimit-RetryAfter
-  std::chrono::milliseconds rate_limit_jitter{2000};  ///< added to RetryAfter, spreads clients
+  std::chrono::milliseconds rate_limit_jitter{2000};       ///< added to RetryAfter, spreads clients
 };
 
 /// Falcon API requests with bearer auth, token renewal and retries:

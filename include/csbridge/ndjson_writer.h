@@ -3,17 +3,20 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 #include "csbridge/file_util.h"
 #include "csbridge/result.h"
+#include "csbridge/state_store.h"
 
 namespace csbridge {
 
-/// Appends NDJSON lines to one output file (O_APPEND, never truncated in place).
+/// Appends NDJSON lines to one output file (O_APPEND, never truncated in place except to cut
+/// off a torn line this process or a crashed predecessor left unfinished).
 class NdjsonWriter {
  public:
-  /// Opens (creating with `mode` if needed) the output file for appending.
+  /// Opens (creating with `mode` if needed, so Wazuh sees the file from the start) the output.
   [[nodiscard]] static Result<NdjsonWriter> open(std::filesystem::path path, mode_t mode = 0640);
 
   /// Appends complete lines (each ending in '\n'). If the write fails part-way (ENOSPC, EIO),
@@ -23,13 +26,32 @@ class NdjsonWriter {
   /// Makes everything appended so far durable (fdatasync).
   [[nodiscard]] Status sync();
 
+  /// Where the file ends now (device, inode, size).
+  [[nodiscard]] Result<OutputPosition> position() const;
+
+  /// If the path no longer names the open file (renamed or deleted by logrotate or an
+  /// operator), opens a new file at the path and returns true. Never truncates anything.
+  [[nodiscard]] Result<bool> reopen_if_moved();
+
+  /// Reopens the path unconditionally (SIGHUP).
+  [[nodiscard]] Status reopen();
+
+  /// Cuts a final line that lacks its '\n' (a write torn by a crash): Wazuh never sent it and
+  /// would glue it to the next line. Returns the number of bytes removed.
+  [[nodiscard]] Result<std::size_t> cut_torn_tail();
+
+  /// Reads [offset, end) of the open file, at most `max_bytes`.
+  [[nodiscard]] Result<std::string> read_from(std::uint64_t offset, std::size_t max_bytes) const;
+
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
  private:
-  NdjsonWriter(std::filesystem::path path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+  NdjsonWriter(std::filesystem::path path, UniqueFd fd, mode_t mode)
+      : path_(std::move(path)), fd_(std::move(fd)), mode_(mode) {}
 
   std::filesystem::path path_;
   UniqueFd fd_;
+  mode_t mode_;
 };
 
 }  // namespace csbridge

@@ -18,8 +18,7 @@ class OAuth2Client {
   /// `renew_window`: a cached token is replaced this long before it expires (FalconPy: 120 s);
   /// capped at half the token's lifetime so short-lived tokens are still reused.
   OAuth2Client(HttpTransport& transport, Clock& clock, Credentials credentials,
-               std::string base_url,
-               std::chrono::seconds renew_window = std::chrono::seconds{120});
+               std::string base_url, std::chrono::seconds renew_window = std::chrono::seconds{120});
 
   /// A valid bearer token, from the cache or a new token request.
   /// Errors: kAuth (400/403: bad credentials, IP allow-list), kRateLimited, kServer,

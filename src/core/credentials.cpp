@@ -42,11 +42,15 @@ Result<Credentials> load_credentials(const EnvLookup& env) {
     if (!id) return std::move(id).error();
     auto secret = read_credential(std::filesystem::path{dir} / "client_secret");
     if (!secret) return std::move(secret).error();
+    auto member = read_credential(std::filesystem::path{dir} / "member_cid");
+    if (!member) return std::move(member).error();
     c.client_id = std::move(id).value();
     c.client_secret = std::move(secret).value();
+    c.member_cid = std::move(member).value();
   }
   if (c.client_id.empty()) c.client_id = env_or_empty(env, "CROWDSTRIKE_CLIENT_ID");
   if (c.client_secret.empty()) c.client_secret = env_or_empty(env, "CROWDSTRIKE_CLIENT_SECRET");
+  if (c.member_cid.empty()) c.member_cid = env_or_empty(env, "CROWDSTRIKE_MEMBER_CID");
   if (c.client_id.empty() || c.client_secret.empty()) {
     return Error{ErrorCode::kConfig,
                  "Missing CROWDSTRIKE_CLIENT_ID or CROWDSTRIKE_CLIENT_SECRET environment variables "

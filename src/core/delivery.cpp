@@ -1,22 +1,146 @@
 #include "csbridge/delivery.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <nlohmann/json.hpp>
 
 namespace csbridge {
+namespace {
 
-Status Delivery::commit(std::string_view lines, std::size_t count,
-                        std::span<const std::string> ids, std::optional<Timestamp> newest) {
+// What a crash can leave past the saved offset is one page; anything far bigger is not ours.
+constexpr std::size_t kMaxRecoveryBytes = 1024U * 1024U * 1024U;
+
+/// The file in `dir` with this device and inode (an output rotated away by rename), if any.
+std::optional<std::filesystem::path> find_by_inode(const std::filesystem::path& dir,
+                                                   const OutputPosition& pos) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    struct stat sb {};
+    if (::stat(entry.path().c_str(), &sb) == 0 &&
+        static_cast<std::uint64_t>(sb.st_dev) == pos.device &&
+        static_cast<std::uint64_t>(sb.st_ino) == pos.inode) {
+      return entry.path();
+    }
+  }
+  return std::nullopt;
+}
+
+/// The complete lines of `path` past `offset` (a torn last line is left out).
+Result<std::string> read_tail(const std::filesystem::path& path, std::uint64_t offset) {
+  UniqueFd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (!fd) return io_error("open", path);
+  struct stat sb {};
+  if (::fstat(fd.get(), &sb) != 0) return io_error("stat", path);
+  const auto size = static_cast<std::uint64_t>(sb.st_size);
+  if (size <= offset) return std::string{};
+  if (size - offset > kMaxRecoveryBytes) {
+    return Error{ErrorCode::kTooLarge, "'" + path.string() + "' grew by " +
+                                           std::to_string(size - offset) +
+                                           " bytes after the last state save"};
+  }
+  std::string out(static_cast<std::size_t>(size - offset), '\0');
+  std::size_t got = 0;
+  while (got < out.size()) {
+    const ssize_t n =
+        ::pread(fd.get(), out.data() + got, out.size() - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return io_error("read", path);
+    got += static_cast<std::size_t>(n);
+  }
+  out.resize(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
+  return out;
+}
+
+}  // namespace
+
+Status Delivery::recover() {
+  auto cut = output_.cut_torn_tail();
+  if (!cut) return std::move(cut).error();
+  if (cut.value() > 0) {
+    spdlog::warn(
+        "Removed a torn last line ({} bytes) from {}: a crash interrupted its write; "
+        "its record is fetched again",
+        cut.value(), output_.path().string());
+  }
+  auto now_at = output_.position();
+  if (!now_at) return std::move(now_at).error();
+  const std::optional<OutputPosition> saved = state_.output_position();
+  if (saved) {
+    std::optional<std::filesystem::path> file;
+    if (saved->device == now_at.value().device && saved->inode == now_at.value().inode) {
+      file = output_.path();
+    } else {
+      const auto dir = output_.path().has_parent_path() ? output_.path().parent_path()
+                                                        : std::filesystem::path{"."};
+      file = find_by_inode(dir, *saved);
+    }
+    if (file) {
+      auto tail = read_tail(*file, saved->offset);
+      if (!tail) return std::move(tail).error();
+      std::vector<std::string> keys;
+      std::optional<Timestamp> newest;
+      std::size_t records = 0;
+      std::string_view rest = tail.value();
+      while (!rest.empty()) {
+        const auto nl = rest.find('\n');
+        const auto doc = nlohmann::json::parse(rest.substr(0, nl), nullptr, false);
+        rest.remove_prefix(nl + 1);
+        if (!doc.is_object()) continue;
+        RecordKeys rk;
+        if (extract_) {
+          rk = extract_(doc);
+        } else if (auto id = doc.find("id"); id != doc.end() && id->is_string()) {
+          rk.keys.push_back(id->get<std::string>());
+        }
+        for (auto& k : rk.keys) keys.push_back(std::move(k));
+        if (rk.timestamp && (!newest || *rk.timestamp > *newest)) newest = rk.timestamp;
+        ++records;
+      }
+      if (records > 0) {
+        spdlog::warn(
+            "Recovered {} {} written to {} after the last state save (the previous run "
+            "stopped in between); they are not written again",
+            records, noun_, file->string());
+        state_.record(keys, newest);
+      }
+    } else if (saved->inode != now_at.value().inode) {
+      spdlog::info("{} was replaced while the daemon was stopped; continuing in the new file",
+                   output_.path().string());
+    }
+  }
+  state_.set_output_position(now_at.value());
+  return state_.save();
+}
+
+Status Delivery::commit(std::string_view lines, std::size_t count, std::span<const std::string> ids,
+                        std::optional<Timestamp> newest) {
+  auto moved = output_.reopen_if_moved();
+  if (!moved) return std::move(moved).error();
+  if (moved.value()) {
+    spdlog::info("{} was moved or deleted (rotation); continuing in a new file at that path",
+                 output_.path().string());
+  }
   if (count > 0) {
     spdlog::info("Writing {} {} to {}...", count, noun_, output_.path().string());
     if (Status st = output_.append(lines); !st) return st;
     if (Status st = output_.sync(); !st) return st;
     spdlog::info("Writing complete.");
   }
+  auto end = output_.position();
+  if (!end) return std::move(end).error();
   const auto before = state_.watermark();
+  const bool output_moved = state_.output_position() != end.value();
   state_.record(ids, newest);
-  if (ids.empty() && state_.watermark() == before) return ok();
+  state_.set_output_position(end.value());
+  if (ids.empty() && state_.watermark() == before && !output_moved) return ok();
   if (Status st = state_.save(); !st) return st;
-  if (state_.watermark()) spdlog::info("Saved last timestamp: {}", format_rfc3339(*state_.watermark()));
+  if (state_.watermark()) {
+    spdlog::info("Saved last timestamp: {}", format_rfc3339(*state_.watermark()));
+  }
   spdlog::info("Saved processed {} IDs: {}", noun_, state_.seen_count());
   return ok();
 }

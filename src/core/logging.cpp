@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdlib>
 #include <string_view>
+#include <vector>
 
 namespace csbridge {
 namespace {
@@ -68,11 +69,15 @@ void setup_stderr_logging() {
 }
 
 void setup_logging(const LogOptions& options) {
-  auto file = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-      options.file.string(), options.max_bytes, options.max_files);
-  file->set_formatter(file_formatter());
-  auto logger = std::make_shared<spdlog::logger>(
-      "cs-bridge", spdlog::sinks_init_list{file, stderr_sink()});
+  std::vector<spdlog::sink_ptr> sinks;
+  if (options.target != "journal") {
+    auto file = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+        options.file.string(), options.max_bytes, options.max_files);
+    file->set_formatter(file_formatter());
+    sinks.push_back(std::move(file));
+  }
+  if (options.target != "file") sinks.push_back(stderr_sink());
+  auto logger = std::make_shared<spdlog::logger>("cs-bridge", sinks.begin(), sinks.end());
   logger->set_level(spdlog::level::from_str(options.level == "warning" ? "warn" : options.level));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);

@@ -64,6 +64,13 @@ Result<std::string> OAuth2Client::token() {
       e.code = ErrorCode::kAuth;
       e.message += ": check the API client id/secret, its scopes, the cloud (--base-url) and "
                    "the IP allow-list";
+    } else if (resp.status >= 300 && resp.status < 400) {
+      // Redirects are never followed here (--cloud auto follows trusted ones: cloud.h).
+      e.code = ErrorCode::kAuth;
+      e.message += ": the API client belongs to another cloud (X-Cs-Region '" +
+                   sanitize_for_log(resp.header("x-cs-region"), 20) + "', Location '" +
+                   sanitize_for_log(resp.header("location"), 120) +
+                   "'); set --cloud to that cloud, or --cloud auto";
     }
     return e;
   }

@@ -1,5 +1,7 @@
 #include "csbridge/options.h"
 
+#include "csbridge/cloud.h"
+
 namespace csbridge {
 namespace {
 
@@ -32,17 +34,50 @@ RetryPolicy CommonOptions::retry_policy() const {
   return r;
 }
 
-void add_common_options(CLI::App& app, CommonOptions& o, int max_page_limit) {
+std::string default_config_path(const std::string& daemon_name) {
+  const std::string_view prefix = "cs-";
+  const std::string base =
+      daemon_name.starts_with(prefix) ? daemon_name.substr(prefix.size()) : daemon_name;
+  return "/etc/cs-bridge/" + base + ".conf";
+}
+
+void add_common_options(CLI::App& app, CommonOptions& o, int max_page_limit,
+                        const std::string& default_config) {
   app.set_version_flag("--version", std::string{CSBRIDGE_VERSION});
-  app.set_config("--config", "", "Config file (TOML/INI) with the same keys as the long flags");
-  app.add_option("--base-url", o.base_url, "Falcon API base URL (https; http only to loopback)")
+  app.set_config("--config", default_config,
+                 "Config file (TOML/INI) with the same keys as the long flags; flags override it" +
+                     (default_config.empty() ? std::string{}
+                                             : " (read when it exists: " + default_config + ")"));
+  // A misspelt key must not be ignored silently.
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  app.add_option("--base-url", o.base_url,
+                 "Falcon API base URL (https; http only to loopback); overrides --cloud")
+      ->each([&o](const std::string& /*value*/) { o.base_url_given = true; })
       ->capture_default_str();
+  app.add_option("--cloud", o.cloud,
+                 "Falcon cloud: us-1 (default), us-2, eu-1, us-gov-1, us-gov-2, or auto "
+                 "(follow the token endpoint's redirect / X-Cs-Region; commercial clouds)")
+      ->check(CLI::IsMember(cloud_choices()));
+  app.add_option("--member-cid", o.member_cid,
+                 "MSSP: CID of the child tenant to act on (also CROWDSTRIKE_MEMBER_CID or the "
+                 "member_cid credential)");
+  app.add_flag("--check", o.check,
+               "Validate configuration, files, credentials, token and API scopes; print a "
+               "verdict and exit 0 (ok) or 1");
   app.add_option("--workdir", o.workdir, "Directory for the output, state and log files")
       ->capture_default_str();
   app.add_flag("--once", o.once, "Run one full polling cycle and exit (exit code 1 if it failed)");
   app.add_option("--poll-interval", o.poll_interval_s, "Seconds between polling cycles")
       ->check(CLI::Range(0.1, 86400.0))
       ->capture_default_str();
+  app.add_option("--lookback", o.lookback_s,
+                 "Seconds before the watermark each query starts: catches records the API "
+                 "indexes late (the seen-id set drops what was already written)")
+      ->check(CLI::Range(0.0, 7.0 * 86400))
+      ->capture_default_str();
+  app.add_flag("--reset-state", o.reset_state,
+               "Delete this daemon's state files first and start over with a --backfill-days "
+               "backfill (records already in the output may be written again)");
   app.add_option("--backfill-days", o.backfill_days, "Days to backfill when there is no state")
       ->check(CLI::Range(0, 3650))
       ->capture_default_str();
@@ -70,9 +105,20 @@ void add_common_options(CLI::App& app, CommonOptions& o, int max_page_limit) {
   app.add_option("--log-max-files", o.log_max_files, "Rotated log files kept")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100}))
       ->capture_default_str();
+  app.add_option("--log-target", o.log_target,
+                 "file (the rotated log file only), journal (stderr only: the journal under "
+                 "systemd) or both")
+      ->check(CLI::IsMember({"file", "journal", "both"}))
+      ->capture_default_str();
+  app.add_option("--log-dir", o.log_dir, "Directory of the log file (default: --workdir)");
 }
 
 Status validate(CommonOptions& o) {
+  if (!o.cloud.empty() && !o.base_url_given) {
+    auto url = cloud_base_url(o.cloud);
+    if (!url) return std::move(url).error();
+    o.base_url = std::move(url).value();
+  }
   while (!o.base_url.empty() && o.base_url.back() == '/') o.base_url.pop_back();
   if (!is_allowed_url(o.base_url)) {
     return Error{ErrorCode::kConfig, "--base-url '" + o.base_url +
@@ -82,6 +128,9 @@ Status validate(CommonOptions& o) {
   std::error_code ec;
   if (!std::filesystem::is_directory(o.workdir, ec)) {
     return Error{ErrorCode::kConfig, "--workdir '" + o.workdir.string() + "' is not a directory"};
+  }
+  if (!o.log_dir.empty() && !std::filesystem::is_directory(o.log_dir, ec)) {
+    return Error{ErrorCode::kConfig, "--log-dir '" + o.log_dir.string() + "' is not a directory"};
   }
   return ok();
 }

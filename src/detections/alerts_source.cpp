@@ -18,8 +18,8 @@ enum Field : std::size_t { kId, kCompositeId, kCreated, kTimestamp, kUpdated };
 constexpr std::int64_t kMaxClockSkewNs = 3600LL * 1'000'000'000LL;
 
 Result<ScannedPage> parse_page(const HttpResponse& response) {
-  static const ScanSpec kSpec{{"id", "composite_id", "created_timestamp", "timestamp",
-                               "updated_timestamp"}};
+  static const ScanSpec kSpec{
+      {"id", "composite_id", "created_timestamp", "timestamp", "updated_timestamp"}};
   auto page = scan_page(response.body, kSpec);
   if (!page) return page;
   if (!page.value().errors.empty()) {
@@ -29,14 +29,31 @@ Result<ScannedPage> parse_page(const HttpResponse& response) {
       messages += std::to_string(e.code) + " " + e.message;
     }
     // Falcon can answer 200 with errors[] (e.g. a scope problem): not data, retry then fail.
-    return Error{ErrorCode::kServer, "errors in a " + std::to_string(response.status) +
-                                         " response: '" + messages + "'",
+    return Error{ErrorCode::kServer,
+                 "errors in a " + std::to_string(response.status) + " response: '" + messages + "'",
                  response.status, page.value().trace_id};
   }
   return page;
 }
 
 }  // namespace
+
+RecordKeys alert_keys(const nlohmann::json& alert) {
+  RecordKeys out;
+  for (const char* key : {"id", "composite_id"}) {
+    if (auto it = alert.find(key); it != alert.end() && it->is_string()) {
+      out.keys.push_back(it->get<std::string>());
+      break;
+    }
+  }
+  for (const char* key : {"created_timestamp", "timestamp", "updated_timestamp"}) {
+    if (auto it = alert.find(key); it != alert.end() && it->is_string() && !it->empty()) {
+      out.timestamp = parse_rfc3339(it->get_ref<const std::string&>());
+      break;
+    }
+  }
+  return out;
+}
 
 std::string alerts_filter(Timestamp watermark) {
   return "created_timestamp:>='" + format_rfc3339(watermark) + "'";
@@ -45,7 +62,7 @@ std::string alerts_filter(Timestamp watermark) {
 Result<CycleStats> AlertsSource::run_cycle(StopSignal& stop) {
   StateStore& state = ctx_.state;
   // The filter stays fixed for the whole cycle: changing it would invalidate `after`.
-  const std::string filter = alerts_filter(state.watermark().value_or(ctx_.backfill_start));
+  const std::string filter = alerts_filter(ctx_.query_start());
   const Timestamp now = to_timestamp(ctx_.clock.system_now());
   CycleStats stats;
   std::optional<std::string> after;
@@ -55,9 +72,8 @@ Result<CycleStats> AlertsSource::run_cycle(StopSignal& stop) {
   std::vector<bool> keep;
 
   while (true) {
-    nlohmann::json body{{"filter", filter},
-                        {"limit", ctx_.options.page_limit},
-                        {"sort", "created_timestamp|asc"}};
+    nlohmann::json body{
+        {"filter", filter}, {"limit", ctx_.options.page_limit}, {"sort", "created_timestamp|asc"}};
     if (after) body["after"] = *after;
     HttpRequest req;
     req.method = "POST";
@@ -107,7 +123,8 @@ Result<CycleStats> AlertsSource::run_cycle(StopSignal& stop) {
     if (written < page.records.size()) {
       filtered.clear();
       for (std::size_t i = 0; i < page.records.size(); ++i) {
-        if (keep[i]) filtered.append(page.lines, page.records[i].offset, page.records[i].length + 1);
+        if (keep[i])
+          filtered.append(page.lines, page.records[i].offset, page.records[i].length + 1);
       }
       lines = filtered;
     }
@@ -115,7 +132,8 @@ Result<CycleStats> AlertsSource::run_cycle(StopSignal& stop) {
       spdlog::warn("{} alerts without id or composite_id, written without dedupe", without_id);
     }
     if (bad_timestamps > 0) {
-      spdlog::warn("{} alerts without a usable created_timestamp for the watermark", bad_timestamps);
+      spdlog::warn("{} alerts without a usable created_timestamp for the watermark",
+                   bad_timestamps);
     }
     if (Status st = ctx_.delivery.commit(lines, written, ids, newest); !st) {
       return std::move(st).error();

@@ -18,6 +18,9 @@ class AlertsSource {
   DaemonContext& ctx_;
 };
 
+/// Dedupe key (id, else composite_id) and watermark timestamp of one written alert line.
+[[nodiscard]] RecordKeys alert_keys(const nlohmann::json& alert);
+
 /// The FQL filter for a watermark, single-quoted as FQL documents it.
 [[nodiscard]] std::string alerts_filter(Timestamp watermark);
 

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     return csbridge::DaemonFiles{"crowdstrike_alerts.jsonl", "last_alert_timestamp.txt",
                                  "last_alert_ids.json", "crowdstrike_integration.log"};
   };
+  spec.record_keys = csbridge::detections::alert_keys;
   return csbridge::run_daemon(argc, argv, spec, [](DaemonContext& ctx) {
     auto source = std::make_shared<csbridge::detections::AlertsSource>(ctx);
     return [source](csbridge::StopSignal& stop) { return source->run_cycle(stop); };

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -13,6 +14,16 @@
 
 namespace csbridge {
 namespace {
+
+/// The ids a saved v2 state file holds, sorted (the "seen" object's keys).
+inline std::vector<std::string> saved_ids(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  const auto doc = nlohmann::json::parse(in, nullptr, false);
+  std::vector<std::string> out;
+  if (!doc.is_object() || !doc.contains("seen")) return {"<not v2 state>"};
+  for (const auto& [k, v] : doc["seen"].items()) out.push_back(k);
+  return out;
+}
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -67,7 +78,7 @@ TEST_F(DeliveryTest, CommitWritesTheOutputThenTheState) {
   ASSERT_TRUE(st) << st.error().message;
 
   EXPECT_EQ(slurp(dir / "detections.json"), "{\"id\":\"old\"}\n{\"id\":\"a\"}\n{\"id\":\"b\"}\n");
-  EXPECT_EQ(slurp(files.seen_ids), R"(["a", "b"])");
+  EXPECT_EQ(saved_ids(files.seen_ids), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(slurp(files.watermark), "2026-05-26T12:14:34.5Z");
   EXPECT_TRUE(state.value().contains("a"));
 
@@ -82,6 +93,8 @@ TEST_F(DeliveryTest, AnEmptyCommitTouchesNothing) {
   ASSERT_TRUE(out);
   auto state = StateStore::load(files, kNow);
   ASSERT_TRUE(state);
+  // The state already knows where the output ends: nothing new to record.
+  state.value().set_output_position(out.value().position().value());
   Delivery d{out.value(), state.value(), "alerts"};
   ASSERT_TRUE(d.commit("", 0, {}, std::nullopt));
   EXPECT_FALSE(fs::exists(files.watermark));
@@ -134,7 +147,7 @@ TEST_F(DeliveryTest, AnOutputFailureLeavesTheStateUntouched) {
   Delivery d2{real.value(), state.value(), "alerts"};
   const std::vector<std::string> one = {"new-1"};
   ASSERT_TRUE(d2.commit("{\"id\":\"new-1\"}\n", 1, one, ts("2026-05-26T12:20:00Z")));
-  EXPECT_EQ(slurp(files.seen_ids), R"(["new-1", "old"])");
+  EXPECT_EQ(saved_ids(files.seen_ids), (std::vector<std::string>{"new-1", "old"}));
   EXPECT_EQ(slurp(files.watermark), "2026-05-26T12:20:00Z");
 }
 

@@ -25,6 +25,12 @@ class ScriptedCycle {
   void fail(ErrorCode code, std::string message = "boom") {
     script_.emplace_back(Error{code, std::move(message)});
   }
+  /// A failure that asks for a pause of `retry_after` before the next attempt.
+  void fail_with_retry_after(ErrorCode code, milliseconds retry_after) {
+    Error e{code, "boom"};
+    e.retry_after = retry_after;
+    script_.emplace_back(std::move(e));
+  }
 
   PollLoop::Cycle cycle() {
     return [this](StopSignal& stop) -> Result<CycleStats> {
@@ -183,6 +189,46 @@ TEST_F(PollLoopTest, LoopBackoffNeverOverflows) {
     EXPECT_GE(s, seconds{86'400});
     EXPECT_LE(s, std::chrono::hours{24 * 365});
   }
+}
+
+TEST_F(PollLoopTest, LoopHonoursTheErrorsRetryAfterAsAFloor) {
+  // E.g. a decommissioned API: one long pause instead of the short backoff, then back to normal.
+  script.fail_with_retry_after(ErrorCode::kHttpStatus, std::chrono::hours{1});
+  script.ok();
+  EXPECT_EQ(run(options(false)), kExitOk);
+  EXPECT_THAT(clock.sleeps, ElementsAre(std::chrono::hours{1}, seconds{30}));
+}
+
+TEST_F(PollLoopTest, ARetryAfterShorterThanTheBackoffChangesNothing) {
+  script.fail(ErrorCode::kServer);
+  script.fail_with_retry_after(ErrorCode::kRateLimited, seconds{7});
+  script.ok();
+  EXPECT_EQ(run(options(false)), kExitOk);
+  EXPECT_THAT(clock.sleeps, ElementsAre(seconds{30}, seconds{60}, seconds{30}));
+}
+
+TEST_F(PollLoopTest, TheRequestedWaitIsCapped) {
+  script.fail_with_retry_after(ErrorCode::kRateLimited, std::chrono::hours{10});
+  script.ok();
+  PollOptions o = options(false);
+  o.max_requested_wait = std::chrono::hours{2};
+  EXPECT_EQ(run(o), kExitOk);
+  EXPECT_THAT(clock.sleeps, ElementsAre(std::chrono::hours{2}, seconds{30}));
+}
+
+TEST_F(PollLoopTest, OnceNeverWaitsLongEvenIfAsked) {
+  script.fail_with_retry_after(ErrorCode::kServer, std::chrono::hours{1});
+  script.ok();
+  EXPECT_EQ(run(options(true)), kExitOk);
+  EXPECT_THAT(clock.sleeps, ElementsAre(seconds{5}));
+}
+
+TEST_F(PollLoopTest, OnceGivesUpAtOnceOnAPermanentErrorWithARetryAfter) {
+  script.fail_with_retry_after(ErrorCode::kHttpStatus, std::chrono::hours{1});
+  script.ok();
+  EXPECT_EQ(run(options(true)), kExitFailure);
+  EXPECT_EQ(script.runs, 1);
+  EXPECT_TRUE(clock.sleeps.empty());
 }
 
 TEST_F(PollLoopTest, AStopDuringTheSleepEndsTheLoop) {

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -21,6 +22,16 @@
 
 namespace csbridge {
 namespace {
+
+/// The ids a saved v2 state file holds, sorted (the "seen" object's keys).
+inline std::vector<std::string> saved_ids(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  const auto doc = nlohmann::json::parse(in, nullptr, false);
+  std::vector<std::string> out;
+  if (!doc.is_object() || !doc.contains("seen")) return {"<not v2 state>"};
+  for (const auto& [k, v] : doc["seen"].items()) out.push_back(k);
+  return out;
+}
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -156,7 +167,7 @@ TEST_F(StateStoreTest, SaveWritesBothFilesAtomicallyAndReloadsEqual) {
   ASSERT_TRUE(s.value().save());
 
   // Python-compatible, sorted, exact bytes.
-  EXPECT_EQ(slurp(files().seen_ids), R"(["a", "b", "c\"quote", "old"])");
+  EXPECT_EQ(saved_ids(files().seen_ids), (std::vector<std::string>{"a", "b", "c\"quote", "old"}));
   EXPECT_EQ(slurp(files().watermark), "2026-05-26T12:14:34.85475758Z");
   // No temp files left behind.
   EXPECT_EQ(listing(dir.path()),
@@ -181,7 +192,7 @@ TEST_F(StateStoreTest, SaveWithoutAWatermarkWritesOnlyTheIds) {
   const std::vector<std::string> ids = {"x"};
   s.value().record(ids, std::nullopt);
   ASSERT_TRUE(s.value().save());
-  EXPECT_EQ(slurp(files().seen_ids), R"(["x"])");
+  EXPECT_EQ(saved_ids(files().seen_ids), (std::vector<std::string>{"x"}));
   EXPECT_FALSE(fs::exists(files().watermark));
 }
 
@@ -200,7 +211,7 @@ TEST_F(StateStoreTest, SaveWritesTheIdsBeforeTheWatermark) {
   auto st = s.value().save();
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, ErrorCode::kIo);
-  EXPECT_EQ(slurp(files().seen_ids), R"(["new", "old"])");
+  EXPECT_EQ(saved_ids(files().seen_ids), (std::vector<std::string>{"new", "old"}));
 
   // The ids cannot be replaced: the watermark must not move ahead of them.
   fs::remove_all(files().watermark);

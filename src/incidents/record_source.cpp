@@ -1,0 +1,224 @@
+#include "record_source.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "attack_enricher.h"
+#include "dedupe.h"
+#include "incident_rows.h"
+#include "window_walker.h"
+
+namespace csbridge::incidents {
+namespace {
+
+using nlohmann::ordered_json;
+
+std::optional<Timestamp> time_of(const ordered_json& record, const std::string& field) {
+  const auto it = record.find(field);
+  if (it == record.end() || !it->is_string()) return std::nullopt;
+  return parse_rfc3339(it->get_ref<const std::string&>());
+}
+
+const std::string* id_of(const ordered_json& record, const std::string& field) {
+  const auto it = record.find(field);
+  return it != record.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+}
+
+/// The techniques and tactics of a case's alerts, in the order of its evidence.
+AttackNames attack_names_of(const ordered_json& case_record, const AttackNamesById& by_alert) {
+  AttackNames names;
+  for (const auto& alert_id : case_alert_ids(case_record)) {
+    const auto it = by_alert.find(alert_id);
+    if (it == by_alert.end()) continue;
+    for (const auto& t : it->second.techniques) {
+      if (std::find(names.techniques.begin(), names.techniques.end(), t) ==
+          names.techniques.end()) {
+        names.techniques.push_back(t);
+      }
+    }
+    for (const auto& t : it->second.tactics) {
+      if (std::find(names.tactics.begin(), names.tactics.end(), t) == names.tactics.end()) {
+        names.tactics.push_back(t);
+      }
+    }
+  }
+  return names;
+}
+
+}  // namespace
+
+Error incidents_decommissioned(Error e) {
+  e.message =
+      "The CrowdStrike Incidents API was decommissioned on 2026-03-09 (" + e.message +
+      "). Its successor is Falcon Case Management: run cs-incidents with --source cases (the "
+      "default) and the Cases: Read scope. Next attempt in 1 h.";
+  e.retry_after = std::chrono::hours{1};
+  return e;
+}
+
+RecordSource::RecordSource(DaemonContext& ctx, SourceSpec spec, SourceOptions options)
+    : ctx_(ctx),
+      spec_(std::move(spec)),
+      options_(options),
+      page_limit_(std::clamp(ctx.options.page_limit, 1, spec_.max_limit)) {
+  if (ctx.options.page_limit > spec_.max_limit) {
+    spdlog::warn("--page-limit {} is above the {} query's maximum; using {}",
+                 ctx.options.page_limit, spec_.noun, spec_.max_limit);
+  }
+}
+
+Error RecordSource::explain(Error e) const {
+  if (spec_.kind == RecordKind::kIncident && e.http_status == 404) {
+    return incidents_decommissioned(std::move(e));
+  }
+  return e;
+}
+
+Result<CycleStats> RecordSource::run_cycle(StopSignal& stop) {
+  stats_ = CycleStats{};
+  now_ = to_timestamp(ctx_.clock.system_now());
+  start_watermark_ = ctx_.state.watermark();
+  // --lookback before the watermark (late-indexed records), or the backfill start.
+  const Timestamp from = ctx_.query_start();
+  const TimeWindow window{from, std::max(from, now_)};
+  spdlog::info("Retrieving {} IDs starting from {}...", spec_.noun, format_rfc3339(window.from));
+
+  WalkOptions walk_options;
+  walk_options.page_limit = page_limit_;
+  WindowWalker walker{walk_options,
+                      [&](const TimeWindow& w, int limit, std::int64_t offset) {
+                        return query_ids(w, limit, offset, stop);
+                      },
+                      [&](std::vector<std::string> ids) { return deliver(std::move(ids), stop); }};
+  if (Status st = walker.walk(window, stop); !st) return std::move(st).error();
+
+  stats_.fetched = walker.stats().ids;
+  stats_.pages = walker.stats().queries;
+  if (stats_.written == 0) spdlog::info("No new {}s found.", spec_.noun);
+  spdlog::info("Cycle complete: total_seen={}, rows_written={}", stats_.fetched, stats_.written);
+  if (ctx_.state.watermark()) stats_.watermark = format_rfc3339(*ctx_.state.watermark());
+  return stats_;
+}
+
+Result<IdPage> RecordSource::query_ids(const TimeWindow& window, int limit, std::int64_t offset,
+                                       StopSignal& stop) {
+  HttpRequest req;
+  req.method = "GET";
+  req.url = query_target(spec_, window, limit, offset);
+  auto page = ctx_.client.call<IdPage>(req, parse_id_page, stop);
+  if (!page) return explain(std::move(page).error());
+  if (limit > 1) spdlog::info("Retrieved {} {} IDs.", page.value().ids.size(), spec_.noun);
+  return page;
+}
+
+Result<MatchedEntities> RecordSource::hydrate(const std::vector<std::string>& ids,
+                                              StopSignal& stop) {
+  std::vector<ordered_json> entities;
+  for (std::size_t begin = 0; begin < ids.size(); begin += spec_.entities_chunk) {
+    const auto first = ids.begin() + static_cast<std::ptrdiff_t>(begin);
+    const auto last = ids.begin() + static_cast<std::ptrdiff_t>(
+                                        std::min(ids.size(), begin + spec_.entities_chunk));
+    HttpRequest req;
+    req.method = "POST";
+    req.url = spec_.entities_path;
+    req.headers = {{"Content-Type", "application/json"}};
+    req.body = nlohmann::json{{"ids", std::vector<std::string>(first, last)}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    auto chunk = ctx_.client.call<std::vector<ordered_json>>(req, parse_entities, stop);
+    if (!chunk) return explain(std::move(chunk).error());
+    std::move(chunk.value().begin(), chunk.value().end(), std::back_inserter(entities));
+  }
+  return match_by_id(std::move(entities), ids, spec_.id_field);
+}
+
+Status RecordSource::deliver(std::vector<std::string> ids, StopSignal& stop) {
+  StateStore& state = ctx_.state;
+  // Ids already written need no details, unless a new version of them is of interest.
+  std::unordered_set<std::string_view> on_page;  // views into `ids`, which stays put
+  std::vector<std::string> wanted;
+  for (const auto& id : ids) {
+    if (!on_page.insert(id).second) continue;
+    if (!options_.emit_updates && state.contains(id)) continue;
+    wanted.push_back(id);
+  }
+  if (wanted.empty()) return ok();
+
+  spdlog::info("Retrieving details for {} {}s...", wanted.size(), spec_.noun);
+  auto hydrated = hydrate(wanted, stop);
+  if (!hydrated) return std::move(hydrated).error();
+  MatchedEntities& matched = hydrated.value();
+  spdlog::info("Retrieved details for {} {}s.", matched.records.size(), spec_.noun);
+  if (!matched.missing.empty()) {
+    spdlog::warn(
+        "{} {} IDs listed by the query were not returned by POST {} (merged, deleted or "
+        "access-restricted?); they are skipped and not marked as seen",
+        matched.missing.size(), spec_.noun, spec_.entities_path);
+  }
+
+  AttackNamesById attack;
+  const bool enrich = options_.enrich_techniques && spec_.kind == RecordKind::kCase;
+  if (enrich) {
+    std::vector<std::string> alert_ids;
+    std::unordered_set<std::string> unique;
+    for (const auto& record : matched.records) {
+      for (auto& a : case_alert_ids(record)) {
+        if (unique.insert(a).second) alert_ids.push_back(std::move(a));
+      }
+    }
+    if (!alert_ids.empty()) {
+      auto found = AttackEnricher{ctx_.client}.lookup(alert_ids, stop);
+      if (!found) return std::move(found).error();
+      attack = std::move(found).value();
+    }
+  }
+
+  std::string lines;
+  std::size_t rows = 0, bad_times = 0, trimmed = 0;
+  std::vector<std::string> keys;
+  std::optional<Timestamp> newest;
+  for (const auto& record : matched.records) {
+    const std::string* id = id_of(record, spec_.id_field);
+    if (id == nullptr) continue;  // match_by_id only keeps records with a string id
+    const auto time = time_of(record, spec_.time_field);
+    DedupeDecision decision = decide([&state](std::string_view k) { return state.contains(k); },
+                                     DedupeInput{*id, version_of(record, spec_.version_field), time,
+                                                 start_watermark_, options_.emit_updates});
+    std::move(decision.keys.begin(), decision.keys.end(), std::back_inserter(keys));
+    if (!decision.write) continue;
+    RowExtras extras;
+    extras.event_action = std::move(decision.event_action);
+    if (enrich) extras.attack = attack_names_of(record, attack);
+    for (auto& row : build_rows(record, spec_.kind, extras)) {
+      RowLine line = to_line(std::move(row));
+      if (!line.dropped.empty()) ++trimmed;
+      lines += line.line;
+      ++rows;
+    }
+    if (time) {
+      // A record updated after the query (between it and the hydration) is newer than the
+      // window's end; moving the watermark past that end would skip records updated in
+      // between, which this cycle's query has not seen.
+      const Timestamp capped = std::min(*time, now_);
+      if (!newest || capped > *newest) newest = capped;
+    } else {
+      ++bad_times;
+    }
+  }
+  if (bad_times > 0) {
+    spdlog::warn("{} {}s without a usable {} for the watermark", bad_times, spec_.noun,
+                 spec_.time_field);
+  }
+  if (trimmed > 0) {
+    spdlog::warn(
+        "{} rows were over {} bytes; their largest fields were dropped (listed in "
+        "crowdstrike.dropped_fields) so that Wazuh reads them",
+        trimmed, kMaxRowBytes);
+  }
+  if (Status st = ctx_.delivery.commit(lines, rows, keys, newest); !st) return st;
+  stats_.written += rows;
+  return ok();
+}
+
+}  // namespace csbridge::incidents

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "csbridge/line_shaper.h"
 #include "csbridge/ndjson_writer.h"
 #include "csbridge/result.h"
 #include "csbridge/state_store.h"
@@ -46,6 +47,9 @@ class Delivery {
   [[nodiscard]] Status commit(std::string_view lines, std::size_t count,
                               std::span<const std::string> ids, std::optional<Timestamp> newest);
 
+  /// Lines longer than this are shrunk (line_shaper.h) so Wazuh does not drop them.
+  void set_max_line_bytes(std::size_t bytes) { max_line_bytes_ = bytes; }
+
   /// Reopens the output file (SIGHUP).
   [[nodiscard]] Status reopen_output() { return output_.reopen(); }
 
@@ -56,6 +60,7 @@ class Delivery {
   StateStore& state_;
   std::string noun_;
   RecordKeyExtractor extract_;
+  std::size_t max_line_bytes_{kDefaultMaxLineBytes};
 };
 
 }  // namespace csbridge

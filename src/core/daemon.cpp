@@ -133,6 +133,7 @@ int run_daemon(int argc, char** argv, const DaemonSpec& spec,
     FalconClient client{transport, clock, oauth, options.base_url, options.retry_policy(),
                         [&] { return unit(rng); }};
     Delivery delivery{output.value(), state.value(), spec.noun, spec.record_keys};
+    delivery.set_max_line_bytes(options.max_line_bytes);
     // Crash recovery before anything new is fetched: the state catches up with the output.
     if (Status st = delivery.recover(); !st) return fail(st.error().message);
     DaemonContext ctx{options, clock, client, delivery, state.value(), backfill_start};

@@ -126,6 +126,14 @@ Status Delivery::commit(std::string_view lines, std::size_t count, std::span<con
   }
   if (count > 0) {
     spdlog::info("Writing {} {} to {}...", count, noun_, output_.path().string());
+    const std::optional<std::string> shrunk = shrink_oversized_lines(lines, max_line_bytes_);
+    if (shrunk) {
+      spdlog::warn(
+          "Some {} were over {} bytes and were shrunk (see cs_bridge.truncated): Wazuh "
+          "drops longer lines",
+          noun_, max_line_bytes_);
+      lines = *shrunk;
+    }
     if (Status st = output_.append(lines); !st) return st;
     if (Status st = output_.sync(); !st) return st;
     spdlog::info("Writing complete.");

@@ -75,6 +75,11 @@ void add_common_options(CLI::App& app, CommonOptions& o, int max_page_limit,
                  "indexes late (the seen-id set drops what was already written)")
       ->check(CLI::Range(0.0, 7.0 * 86400))
       ->capture_default_str();
+  app.add_option("--max-line-bytes", o.max_line_bytes,
+                 "Longer output lines are shrunk (longest values truncated, noted in "
+                 "cs_bridge.truncated): Wazuh drops lines over 65279 bytes")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{65'279}))
+      ->capture_default_str();
   app.add_flag("--reset-state", o.reset_state,
                "Delete this daemon's state files first and start over with a --backfill-days "
                "backfill (records already in the output may be written again)");

@@ -223,6 +223,20 @@ TEST_F(DetectionsTest, PlainHttpToANonLoopbackHostIsRefused) {
   EXPECT_NE(out.find("https"), std::string::npos) << out;
 }
 
+TEST_F(DetectionsTest, AnAlertOverWazuhsLineLimitIsShrunkNotLost) {
+  json big = factory_.make_alert(now_ns() - 5 * kSecond);
+  big["cmdline"] = std::string(70'000, 'x');
+  fake_.add_alert(big);
+  ASSERT_EQ(daemon().run().first, 0);
+  const std::string text = slurp(output());
+  ASSERT_FALSE(text.empty());
+  EXPECT_LE(text.size(), 60'001U);  // the default budget, plus the newline
+  const auto lines = read_ndjson(output());
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_EQ(lines[0]["id"], big["id"]);
+  EXPECT_EQ(lines[0]["cs_bridge"]["truncated"][0]["original_length"], 70'000);
+}
+
 TEST_F(DetectionsTest, InvalidUtf8FromTheApiBecomesValidOutput) {
   json a = factory_.make_alert(now_ns() - 5 * kSecond);
   a["description"] = "placeholder";

@@ -57,6 +57,9 @@ NSPAWN_PID=""
 FAKE_PID=""
 LEADER=""
 
+# Running and not a zombie (an exited child stays a zombie until `wait`).
+alive() { [ -n "$1" ] && [ -r "/proc/$1/status" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
+
 cleanup() {
   local rc=$?
   set +e
@@ -65,14 +68,24 @@ cleanup() {
     nsenter -t "$LEADER" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
       journalctl --no-pager -n 80 -u 'cs-*' 2>/dev/null | sed 's/^/    /'
   fi
-  if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
-    # nspawn turns SIGTERM into an orderly shutdown of the container.
+  if alive "$NSPAWN_PID"; then
+    say "shutting the container down"
+    # nspawn turns SIGTERM into an orderly shutdown of the container; the container is thrown
+    # away, so after 10 s its PID 1 is killed (which ends its whole PID namespace).
     kill -TERM "$NSPAWN_PID" 2>/dev/null
-    for _ in $(seq 1 60); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.5; done
+    for _ in $(seq 1 20); do alive "$NSPAWN_PID" || break; sleep 0.5; done
+    if alive "$NSPAWN_PID" && [ -n "$LEADER" ]; then kill -KILL "$LEADER" 2>/dev/null; fi
+    for _ in $(seq 1 20); do alive "$NSPAWN_PID" || break; sleep 0.5; done
     kill -KILL "$NSPAWN_PID" 2>/dev/null
     wait "$NSPAWN_PID" 2>/dev/null
   fi
-  if [ -n "$FAKE_PID" ]; then kill -TERM "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; fi
+  say "stopping the fake API"
+  if [ -n "$FAKE_PID" ]; then
+    kill -TERM "$FAKE_PID" 2>/dev/null
+    for _ in $(seq 1 20); do alive "$FAKE_PID" || break; sleep 0.25; done
+    kill -KILL "$FAKE_PID" 2>/dev/null
+    wait "$FAKE_PID" 2>/dev/null
+  fi
   if [ "${CSBRIDGE_SYSTEST_KEEP:-}" = 1 ]; then
     say "kept $WORK"
   else
@@ -96,27 +109,31 @@ case "$DEPENDS" in *libcurl4*) pass "Depends has the shared libraries (dpkg-shli
   *) fail "Depends lacks libcurl4: shlibdeps did not run" ;; esac
 dpkg-deb --ctrl-tarfile "$DEB" | tar -tf - | grep -q '^./conffiles$' \
   && pass "conffiles present" || fail "no conffiles in the package"
+CONTENTS=$(dpkg-deb -c "$DEB" | awk '{print $6}')
 for f in ./usr/bin/cs-detections ./usr/bin/cs-incidents ./lib/systemd/system/cs-detections.service \
          ./lib/systemd/system/cs-incidents@.service ./usr/lib/sysusers.d/cs-bridge.conf \
          ./usr/lib/tmpfiles.d/cs-bridge.conf ./etc/cs-bridge/detections.conf \
          ./usr/share/cs-bridge/wazuh/crowdstrike.xml ./usr/share/doc/cs-bridge/README.md; do
-  dpkg-deb -c "$DEB" | awk '{print $6}' | grep -qx "$f" || fail "package lacks $f"
+  grep -qx "$f" <<<"$CONTENTS" || fail "package lacks $f"
 done
 
 # --- 2. the Debian 12 root, cached per package list --------------------------------------------
 # The runtime libraries come from the package's own Depends (no network inside the test).
 # debootstrap cannot --include a virtual package (libspdlog1.10-fmt9): take its provider.
-real_package() {
-  if apt-cache show --no-all-versions "$1" 2>/dev/null | grep -q '^Package:'; then
-    echo "$1"
-  else
-    apt-cache showpkg "$1" 2>/dev/null | awk '/^Reverse Provides:/ {f = 1; next} f && NF {print $1; exit}'
-  fi
-}
-PKGS=$( (echo "systemd systemd-sysv dbus libcurl4 libspdlog1.10 libfmt9 ca-certificates"
-         for dep in $(echo "$DEPENDS" | tr ',|' '\n\n' | sed 's/(.*)//; s/ //g'); do
-           real_package "$dep"
-         done) \
+DEP_NAMES=$(echo "$DEPENDS" | tr ',|' '\n\n' | sed 's/(.*)//; s/ //g' | sed '/^$/d')
+# shellcheck disable=SC2086
+PKGS=$( (echo systemd systemd-sysv dbus libcurl4 libspdlog1.10 libfmt9 ca-certificates
+         apt-cache policy $DEP_NAMES 2>/dev/null \
+           | awk '/^[^ ].*:$/ {name = substr($0, 1, length($0) - 1)}
+                  /^  Candidate:/ {print name, $2}' \
+           | while read -r name candidate; do
+               if [ "$candidate" != "(none)" ]; then
+                 echo "$name"
+               else
+                 apt-cache showpkg "$name" 2>/dev/null \
+                   | awk '/^Reverse Provides:/ {f = 1; next} f && NF {print $1; exit}'
+               fi
+             done) \
        | tr ' ' '\n' | sed '/^$/d' | sort -u | tr '\n' ',' | sed 's/,$//')
 KEY=$(printf '%s\n' "$SUITE" minbase "$MIRROR" "$PKGS" | sha256sum | cut -c1-16)
 CACHED=$CACHE/rootfs-$KEY
@@ -184,8 +201,14 @@ for _ in $(seq 1 100); do LEADER=$(find_leader || true); [ -n "$LEADER" ] && bre
 
 ct() { nsenter -t "$LEADER" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
          SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 "$@"; }
-state=$(timeout 120 nsenter -t "$LEADER" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-        systemctl is-system-running --wait 2>/dev/null || true)
+# Until PID 1 listens on its private socket, systemctl answers nothing: retry until it does.
+state=""
+deadline=$(($(date +%s) + 120))
+while [ -z "$state" ] && [ "$(date +%s)" -lt "$deadline" ]; do
+  state=$(timeout 120 nsenter -t "$LEADER" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+          systemctl is-system-running --wait 2>/dev/null || true)
+  [ -n "$state" ] || sleep 0.5
+done
 case "$state" in
   running) pass "container booted (PID 1 = host pid $LEADER)" ;;
   degraded) say "container degraded: $(ct systemctl --failed --no-legend --plain | tr '\n' ' ')" ;;
@@ -303,6 +326,19 @@ else
   fail "--check (exit $rc): $check_out"
 fi
 
+# The README's variant for credentials.env, for the tenant's cs-incidents.
+check_out=$(ct systemd-run --wait --pipe --quiet -p User=cs-bridge -p Group=wazuh \
+  -p EnvironmentFile=/etc/cs-bridge/acme/credentials.env \
+  -p StateDirectory=cs-bridge/acme/incidents -p LogsDirectory=cs-bridge/acme/incidents \
+  cs-incidents --check --config /etc/cs-bridge/acme/incidents.conf \
+  --workdir /var/lib/cs-bridge/acme/incidents --log-dir /var/log/cs-bridge/acme/incidents 2>&1) \
+  && rc=0 || rc=$?
+if [ "$rc" = 0 ] && grep -q '^verdict: OK' <<<"$check_out"; then
+  pass "cs-incidents --check for tenant acme (EnvironmentFile=): $(grep '^verdict' <<<"$check_out")"
+else
+  fail "--check for acme (exit $rc): $check_out"
+fi
+
 # --- 10. clean stop -----------------------------------------------------------------------------
 for u in "${UNITS[@]}"; do
   s=$(date +%s%N)
@@ -321,13 +357,22 @@ done
 
 # --- 11. SIGKILL, start again: resumes without duplicates ----------------------------------------
 sleep 3
+ct systemctl kill -s KILL "${UNITS[@]}"
 for u in "${UNITS[@]}"; do
-  ct systemctl kill -s KILL "$u"
   for _ in $(seq 1 50); do
     [ "$(show "$u" ActiveState)" != active ] && break; sleep 0.1
   done
-  ct systemctl start "$u" && [ "$(show "$u" ActiveState)" = active ] \
-    && pass "$u killed with SIGKILL and started again" || fail "$u did not come back after SIGKILL"
+done
+# In the auto-restart state, the start job waits for Restart=on-failure's own restart
+# (RestartSec=30s).
+s=$(date +%s)
+ct systemctl start "${UNITS[@]}" || fail "systemctl start after SIGKILL failed"
+for u in "${UNITS[@]}"; do
+  if [ "$(show "$u" ActiveState)" = active ]; then
+    pass "$u killed with SIGKILL, active again after $(($(date +%s) - s)) s (NRestarts=$(show "$u" NRestarts))"
+  else
+    fail "$u did not come back after SIGKILL"
+  fi
 done
 before=$(lines "$ALERTS")
 wait_lines "$ALERTS" $((before + 10)) 60 && pass "alerts keep arriving after the restart ($before -> $(lines "$ALERTS"))" \

@@ -22,7 +22,18 @@ namespace csbridge {
 struct RecordKeys {
   std::vector<std::string> keys{};
   std::optional<Timestamp> timestamp{};
+  /// A record written as several lines (cs-incidents: one row per host) has this line as
+  /// part `part` (1-based) of `parts`. Recovery records `keys` only once every part is found;
+  /// of a record a crash cut short it records each found line's part_key(), so the record is
+  /// fetched again and only its missing lines are written.
+  std::size_t part{1};
+  std::size_t parts{1};
 };
+
+/// The seen-set key of one line of a multi-line record: "<record_key>@<part>/<parts>", where
+/// `record_key` is the last, most specific of the record's keys.
+[[nodiscard]] std::string part_key(std::string_view record_key, std::size_t part,
+                                   std::size_t parts);
 using RecordKeyExtractor = std::function<RecordKeys(const nlohmann::json& line)>;
 
 /// The one write path of both daemons: output first, durably, then the state that covers it
@@ -53,6 +64,10 @@ class Delivery {
   /// Reopens the output file (SIGHUP).
   [[nodiscard]] Status reopen_output() { return output_.reopen(); }
 
+  /// Runs `hook` at the start of every commit, before the output is touched: the daemon
+  /// honours a SIGHUP there, so a long cycle (a backfill) reopens its files within a page.
+  void set_before_commit(std::function<Status()> hook) { before_commit_ = std::move(hook); }
+
   [[nodiscard]] StateStore& state() { return state_; }
 
  private:
@@ -60,6 +75,8 @@ class Delivery {
   StateStore& state_;
   std::string noun_;
   RecordKeyExtractor extract_;
+  std::function<Status()> before_commit_{};
+  bool unsaved_{false};  ///< the last state save failed
   std::size_t max_line_bytes_{kDefaultMaxLineBytes};
 };
 

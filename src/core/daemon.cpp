@@ -39,8 +39,7 @@ int run_daemon(int argc, char** argv, const DaemonSpec& spec,
   CLI::App app{spec.description, spec.name};
   CommonOptions options;
   options.backfill_days = spec.default_backfill_days;
-  options.page_limit =
-      spec.default_page_limit > 0 ? spec.default_page_limit : spec.max_page_limit;
+  options.page_limit = spec.default_page_limit > 0 ? spec.default_page_limit : spec.max_page_limit;
   add_common_options(app, options, spec.max_page_limit, default_config_path(spec.name));
   if (spec.add_options) spec.add_options(app);
   try {
@@ -130,7 +129,11 @@ int run_daemon(int argc, char** argv, const DaemonSpec& spec,
     OAuth2Client oauth{transport, clock, std::move(credentials).value(), options.base_url};
     std::mt19937_64 rng{std::random_device{}()};
     std::uniform_real_distribution<double> unit{0.0, 1.0};
-    FalconClient client{transport, clock, oauth, options.base_url, options.retry_policy(),
+    FalconClient client{transport,
+                        clock,
+                        oauth,
+                        options.base_url,
+                        options.retry_policy(),
                         [&] { return unit(rng); }};
     Delivery delivery{output.value(), state.value(), spec.noun, spec.record_keys};
     delivery.set_max_line_bytes(options.max_line_bytes);
@@ -139,23 +142,29 @@ int run_daemon(int argc, char** argv, const DaemonSpec& spec,
     DaemonContext ctx{options, clock, client, delivery, state.value(), backfill_start};
     PollLoop::Cycle cycle = make_cycle(ctx);
     unsigned hangups_seen = 0;
-    PollLoop::Cycle with_reopen = [&](StopSignal& s) -> Result<CycleStats> {
+    const auto reopen_on_hangup = [&]() -> Status {
       if (const unsigned h = signals.hangups(); h != hangups_seen) {
         hangups_seen = h;  // SIGHUP: reopen the output and the log (after external rotation)
         setup_logging(LogOptions{log_file, options.log_level, options.log_max_bytes,
                                  options.log_max_files, options.log_target});
-        if (Status st = delivery.reopen_output(); !st) return std::move(st).error();
+        if (Status st = delivery.reopen_output(); !st) return st;
         spdlog::info("Reopened {} and the log file", output.value().path().string());
       }
+      return ok();
+    };
+    // At every page, not only between cycles: a backfill can take hours.
+    delivery.set_before_commit(reopen_on_hangup);
+    PollLoop::Cycle with_reopen = [&](StopSignal& s) -> Result<CycleStats> {
+      if (Status st = reopen_on_hangup(); !st) return std::move(st).error();
       return cycle(s);
     };
     PollLoop loop{clock, options.poll_options(), with_reopen, *notifier};
     // Configuration, credentials and state are loaded, signals handled: ready.
-    notifier->ready(
-        "started, watermark " +
-        (state.value().watermark() ? format_rfc3339(*state.value().watermark())
-                                   : "none (backfill from " + format_rfc3339(backfill_start) + ")") +
-        ", first cycle running");
+    notifier->ready("started, watermark " +
+                    (state.value().watermark()
+                         ? format_rfc3339(*state.value().watermark())
+                         : "none (backfill from " + format_rfc3339(backfill_start) + ")") +
+                    ", first cycle running");
     return loop.run(stop);
   } catch (const std::exception& e) {
     spdlog::critical("fatal: {}", e.what());

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace csbridge {
 namespace {
@@ -55,7 +57,73 @@ Result<std::string> read_tail(const std::filesystem::path& path, std::uint64_t o
   return out;
 }
 
+/// Cuts `path` (a file the output was rotated to while the daemon was down) back to `keep`
+/// bytes, the end of its last complete line: what lies beyond is a line torn by the crash,
+/// whose record is fetched again and written to the current file, so the fragment would only
+/// stay behind as an invalid line. Returns the number of bytes removed.
+Result<std::size_t> cut_rotated_torn_tail(const std::filesystem::path& path, std::uint64_t keep) {
+  UniqueFd fd{::open(path.c_str(), O_WRONLY | O_CLOEXEC)};
+  if (!fd) return io_error("open", path);
+  struct stat sb {};
+  if (::fstat(fd.get(), &sb) != 0) return io_error("stat", path);
+  const auto size = static_cast<std::uint64_t>(sb.st_size);
+  if (size <= keep) return std::size_t{0};
+  if (::ftruncate(fd.get(), static_cast<off_t>(keep)) != 0) return io_error("truncate", path);
+  if (::fdatasync(fd.get()) != 0) return io_error("fdatasync", path);
+  return static_cast<std::size_t>(size - keep);
+}
+
+/// The keys of the records found in a recovered tail, multi-line records only once complete.
+class RecoveredKeys {
+ public:
+  void add(RecordKeys rk) {
+    if (rk.timestamp && (!newest_ || *rk.timestamp > *newest_)) newest_ = rk.timestamp;
+    if (rk.parts <= 1 || rk.keys.empty()) {
+      for (auto& k : rk.keys) keys_.push_back(std::move(k));
+      return;
+    }
+    Partial& p = partial_[rk.keys.back() + '@' + std::to_string(rk.parts)];
+    if (p.found.empty()) p.keys = std::move(rk.keys);
+    p.parts = rk.parts;
+    p.found.insert(rk.part);
+  }
+
+  /// Every complete record's keys, and the part keys of the lines of incomplete ones.
+  std::vector<std::string> take() {
+    for (auto& [group, p] : partial_) {
+      if (p.found.size() >= p.parts) {
+        for (auto& k : p.keys) keys_.push_back(std::move(k));
+      } else {
+        for (std::size_t part : p.found) keys_.push_back(part_key(p.keys.back(), part, p.parts));
+      }
+    }
+    partial_.clear();
+    return std::move(keys_);
+  }
+
+  [[nodiscard]] std::optional<Timestamp> newest() const { return newest_; }
+
+ private:
+  struct Partial {
+    std::vector<std::string> keys{};
+    std::set<std::size_t> found{};
+    std::size_t parts{0};
+  };
+  std::vector<std::string> keys_{};
+  std::map<std::string, Partial> partial_{};
+  std::optional<Timestamp> newest_{};
+};
+
 }  // namespace
+
+std::string part_key(std::string_view record_key, std::size_t part, std::size_t parts) {
+  std::string key{record_key};
+  key += '@';
+  key += std::to_string(part);
+  key += '/';
+  key += std::to_string(parts);
+  return key;
+}
 
 Status Delivery::recover() {
   auto cut = output_.cut_torn_tail();
@@ -81,8 +149,20 @@ Status Delivery::recover() {
     if (file) {
       auto tail = read_tail(*file, saved->offset);
       if (!tail) return std::move(tail).error();
-      std::vector<std::string> keys;
-      std::optional<Timestamp> newest;
+      if (*file != output_.path()) {
+        // The current file's torn line was cut above; a rotated file's is cut here.
+        auto rotated_cut = cut_rotated_torn_tail(*file, saved->offset + tail.value().size());
+        if (!rotated_cut) {
+          spdlog::warn("Could not remove a torn last line from {}: {}", file->string(),
+                       rotated_cut.error().message);
+        } else if (rotated_cut.value() > 0) {
+          spdlog::warn(
+              "Removed a torn last line ({} bytes) from {}, where the output was rotated: a "
+              "crash interrupted its write; its record is fetched again",
+              rotated_cut.value(), file->string());
+        }
+      }
+      RecoveredKeys recovered;
       std::size_t records = 0;
       std::string_view rest = tail.value();
       while (!rest.empty()) {
@@ -96,8 +176,7 @@ Status Delivery::recover() {
         } else if (auto id = doc.find("id"); id != doc.end() && id->is_string()) {
           rk.keys.push_back(id->get<std::string>());
         }
-        for (auto& k : rk.keys) keys.push_back(std::move(k));
-        if (rk.timestamp && (!newest || *rk.timestamp > *newest)) newest = rk.timestamp;
+        recovered.add(std::move(rk));
         ++records;
       }
       if (records > 0) {
@@ -105,7 +184,7 @@ Status Delivery::recover() {
             "Recovered {} {} written to {} after the last state save (the previous run "
             "stopped in between); they are not written again",
             records, noun_, file->string());
-        state_.record(keys, newest);
+        state_.record(recovered.take(), recovered.newest());
       }
     } else if (saved->inode != now_at.value().inode) {
       spdlog::info("{} was replaced while the daemon was stopped; continuing in the new file",
@@ -118,6 +197,9 @@ Status Delivery::recover() {
 
 Status Delivery::commit(std::string_view lines, std::size_t count, std::span<const std::string> ids,
                         std::optional<Timestamp> newest) {
+  if (before_commit_) {
+    if (Status st = before_commit_(); !st) return st;
+  }
   auto moved = output_.reopen_if_moved();
   if (!moved) return std::move(moved).error();
   if (moved.value()) {
@@ -144,8 +226,14 @@ Status Delivery::commit(std::string_view lines, std::size_t count, std::span<con
   const bool output_moved = state_.output_position() != end.value();
   state_.record(ids, newest);
   state_.set_output_position(end.value());
-  if (ids.empty() && state_.watermark() == before && !output_moved) return ok();
-  if (Status st = state_.save(); !st) return st;
+  if (ids.empty() && state_.watermark() == before && !output_moved && !unsaved_) return ok();
+  if (Status st = state_.save(); !st) {
+    // Recorded in memory, so nothing is written twice; the next commit saves it again, also
+    // one with nothing new (once the disk has room again, without waiting for new records).
+    unsaved_ = true;
+    return st;
+  }
+  unsaved_ = false;
   if (state_.watermark()) {
     spdlog::info("Saved last timestamp: {}", format_rfc3339(*state_.watermark()));
   }

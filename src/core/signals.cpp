@@ -28,8 +28,10 @@ SignalThread::SignalThread(StopSignal& stop) : stop_(stop) {
       if (sigwait(&set, &sig) != 0) continue;
       if (done_.load()) return;
       if (sig == SIGHUP) {
-        hangups_.fetch_add(1);
+        // Logged before the count changes: the main thread replaces the logger once it sees
+        // the new count, and must not free it while this thread still writes through it.
         spdlog::info("received SIGHUP, reopening output and log files");
+        hangups_.fetch_add(1);
         continue;
       }
       spdlog::info("received signal {}, finishing the current step and stopping", sig);

@@ -1,5 +1,9 @@
 #include "dedupe.h"
 
+#include <charconv>
+
+#include "incident_rows.h"
+
 namespace csbridge::incidents {
 
 std::string version_key(std::string_view id, std::string_view version) {
@@ -65,6 +69,29 @@ DedupeDecision decide(const std::function<bool(std::string_view)>& seen, const D
   return d;
 }
 
+namespace {
+
+/// Reads "cs_row" ("<n>/<of>") into out.part / out.parts; a missing or malformed one leaves
+/// the row a whole record.
+void read_row_number(const nlohmann::json& row, RecordKeys& out) {
+  const auto it = row.find(kRowField);
+  if (it == row.end() || !it->is_string()) return;
+  const std::string& text = it->get_ref<const std::string&>();
+  std::size_t part = 0;
+  std::size_t parts = 0;
+  const char* p = text.data();
+  const char* end = text.data() + text.size();
+  auto r1 = std::from_chars(p, end, part);
+  if (r1.ec != std::errc{} || r1.ptr == end || *r1.ptr != '/') return;
+  auto r2 = std::from_chars(r1.ptr + 1, end, parts);
+  if (r2.ec != std::errc{} || r2.ptr != end) return;
+  if (part < 1 || part > parts || parts > 100000) return;
+  out.part = part;
+  out.parts = parts;
+}
+
+}  // namespace
+
 RecordKeys row_keys(const nlohmann::json& row, std::string_view id_key,
                     std::string_view version_key_name, bool emit_updates) {
   RecordKeys out;
@@ -72,6 +99,7 @@ RecordKeys row_keys(const nlohmann::json& row, std::string_view id_key,
   if (id == row.end() || !id->is_string()) return out;
   const std::string& id_text = id->get_ref<const std::string&>();
   out.keys.push_back(id_text);
+  read_row_number(row, out);
   if (!emit_updates) return out;
   const auto version = row.find(version_key_name);
   if (version == row.end()) return out;

@@ -1,6 +1,5 @@
 #include "incident_rows.h"
 
-#include <array>
 #include <string_view>
 
 namespace csbridge::incidents {
@@ -47,41 +46,6 @@ void add_extras(ordered_json& row, const RowExtras& extras) {
   if (extras.event_action) row[std::string{kKeyPrefix} + "event_action"] = *extras.event_action;
 }
 
-std::string dump(const ordered_json& j) {
-  return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
-}
-
-/// Keys to_line never drops: what the Wazuh rules, the KQL filters and the dedupe rely on.
-bool is_protected(std::string_view key) {
-  static constexpr std::array<std::string_view, 21> kKeep{"id",
-                                                          "incident_id",
-                                                          "reference_id",
-                                                          "readable_case_id",
-                                                          "cid",
-                                                          "device_id",
-                                                          "hostname",
-                                                          "fine_score",
-                                                          "severity",
-                                                          "status",
-                                                          "state",
-                                                          "name",
-                                                          "version",
-                                                          "created_timestamp",
-                                                          "updated_timestamp",
-                                                          "modified_timestamp",
-                                                          "techniques",
-                                                          "tactics",
-                                                          "event_action",
-                                                          "dropped_fields",
-                                                          "created"};
-  if (!key.starts_with(kKeyPrefix)) return true;  // the markers
-  key.remove_prefix(std::string_view{kKeyPrefix}.size());
-  for (const auto k : kKeep) {
-    if (key == k) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::vector<ordered_json> build_rows(const ordered_json& record, RecordKind kind,
@@ -92,17 +56,22 @@ std::vector<ordered_json> build_rows(const ordered_json& record, RecordKind kind
   ordered_json base = ordered_json::object();
   base["integration"] = kIntegration;
   base["cs_kind"] = kind == RecordKind::kCase ? "case" : "incident";
+  const auto hosts = hosts_of(record, kind);
+  // Which of the record's rows this is, so crash recovery can tell a record cut short.
+  if (hosts.size() > 1) base[kRowField] = nullptr;
   for (const auto& [key, value] : record.items()) {
     if (kind == RecordKind::kIncident && key == "hosts") continue;  // flattened below, as the seed
     base[kKeyPrefix + key] = value;
   }
-  const auto hosts = hosts_of(record, kind);
   if (hosts.empty()) {
     rows.push_back(std::move(base));
   } else {
     rows.reserve(hosts.size());
     for (const ordered_json* host : hosts) {
       ordered_json row = base;
+      if (hosts.size() > 1) {
+        row[kRowField] = std::to_string(rows.size() + 1) + '/' + std::to_string(hosts.size());
+      }
       for (const auto& [key, value] : host->items()) {
         // Case host records name the agent "aid"; the seed's rules key on device_id.
         std::string_view name = key;
@@ -116,28 +85,10 @@ std::vector<ordered_json> build_rows(const ordered_json& record, RecordKind kind
   return rows;
 }
 
-RowLine to_line(ordered_json row, std::size_t max_bytes) {
-  RowLine out;
-  out.line = dump(row);
-  while (out.line.size() > max_bytes && row.is_object()) {
-    std::string largest;
-    std::size_t largest_size = 0;
-    for (const auto& [key, value] : row.items()) {
-      if (is_protected(key)) continue;
-      const std::size_t size = dump(value).size();
-      if (size > largest_size) {
-        largest = key;
-        largest_size = size;
-      }
-    }
-    if (largest.empty()) break;  // nothing left that may go
-    row.erase(largest);
-    out.dropped.push_back(std::move(largest));
-    row[std::string{kKeyPrefix} + "dropped_fields"] = out.dropped;
-    out.line = dump(row);
-  }
-  out.line += '\n';
-  return out;
+std::string to_line(const ordered_json& row) {
+  std::string line = row.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+  line += '\n';
+  return line;
 }
 
 }  // namespace csbridge::incidents

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -34,6 +33,9 @@ inline constexpr const char* kKeyPrefix = "crowdstrike.";
 /// The value of the "integration" marker that starts every row (rules/crowdstrike.xml).
 inline constexpr const char* kIntegration = "crowdstrike";
 
+/// The field that numbers the rows of a record with several hosts: "<n>/<of>", 1-based.
+inline constexpr const char* kRowField = "cs_row";
+
 /// The seed's row shape, after the marker contract of rules/crowdstrike.xml
 /// ("integration":"crowdstrike", then "cs_kind":"incident" or "case", first in every row):
 /// every top-level key of `record` prefixed "crowdstrike.", then one row per host with the
@@ -42,6 +44,8 @@ inline constexpr const char* kIntegration = "crowdstrike";
 /// * a host key never overwrites a record key: the record keeps "crowdstrike.<key>" and the
 ///   host's value goes to "crowdstrike.host_<key>" (host_status, host_cid, host_tags,
 ///   host_modified_timestamp...; "host_" is repeated should that name be taken too).
+/// A record with several hosts numbers its rows in "cs_row" ("2/3"), third in the row, so a
+/// crash that cut the record short can be completed without repeating its written rows.
 /// Incidents: hosts from hosts[] (the key "hosts" itself is not copied, as in the seed).
 /// Cases: every case key is kept as the API sent it (analysis_results included); hosts from
 /// analysis_results.hosts.records[], whose "aid" becomes "crowdstrike.device_id" so the
@@ -53,22 +57,8 @@ inline constexpr const char* kIntegration = "crowdstrike";
                                                              RecordKind kind,
                                                              const RowExtras& extras = {});
 
-/// Wazuh's logcollector drops JSON lines of 65 279 bytes or more (and loses a later line with
-/// it); rows are kept well under that.
-inline constexpr std::size_t kMaxRowBytes = 60U * 1024U;
-
-/// One row as an NDJSON line.
-struct RowLine {
-  std::string line{};                  ///< compact JSON, valid UTF-8, ending in '\n'
-  std::vector<std::string> dropped{};  ///< keys removed to fit max_bytes (see to_line)
-};
-
-/// Serialises `row` as one NDJSON line (invalid UTF-8 replaced by U+FFFD). A row longer than
-/// `max_bytes` loses its largest values one by one, never the ones the rules and the dedupe
-/// use (the markers, ids, device_id, hostname, scores, status, names, timestamps, techniques,
-/// tactics, event_action), until it fits; the removed keys are listed in
-/// "crowdstrike.dropped_fields" and in RowLine::dropped. A row that cannot be made to fit is
-/// returned as it is.
-[[nodiscard]] RowLine to_line(nlohmann::ordered_json row, std::size_t max_bytes = kMaxRowBytes);
+/// Serialises `row` as one NDJSON line: compact JSON, invalid UTF-8 replaced by U+FFFD, ending
+/// in '\n'. (Lines over Wazuh's limit are shrunk by Delivery::commit, for both daemons.)
+[[nodiscard]] std::string to_line(const nlohmann::ordered_json& row);
 
 }  // namespace csbridge::incidents

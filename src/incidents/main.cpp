@@ -1,7 +1,9 @@
 // cs-incidents: CrowdStrike Falcon cases (or legacy incidents) → NDJSON rows for Wazuh.
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <memory>
+#include <string>
 
 #include "csbridge/daemon.h"
 #include "dedupe.h"

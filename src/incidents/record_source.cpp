@@ -160,65 +160,70 @@ Status RecordSource::deliver(std::vector<std::string> ids, StopSignal& stop) {
   AttackNamesById attack;
   const bool enrich = options_.enrich_techniques && spec_.kind == RecordKind::kCase;
   if (enrich) {
-    std::vector<std::string> alert_ids;
-    std::unordered_set<std::string> unique;
-    for (const auto& record : matched.records) {
-      for (auto& a : case_alert_ids(record)) {
-        if (unique.insert(a).second) alert_ids.push_back(std::move(a));
-      }
-    }
-    if (!alert_ids.empty()) {
-      auto found = AttackEnricher{ctx_.client}.lookup(alert_ids, stop);
-      if (!found) return std::move(found).error();
-      attack = std::move(found).value();
+    auto found = lookup_attack(matched.records, stop);
+    if (!found) return std::move(found).error();
+    attack = std::move(found).value();
+  }
+  const PageRows page = render(matched.records, enrich ? &attack : nullptr);
+  if (page.bad_times > 0) {
+    spdlog::warn("{} {}s without a usable {} for the watermark", page.bad_times, spec_.noun,
+                 spec_.time_field);
+  }
+  if (Status st = ctx_.delivery.commit(page.lines, page.rows, page.keys, page.newest); !st) {
+    return st;
+  }
+  stats_.written += page.rows;
+  return ok();
+}
+
+Result<AttackNamesById> RecordSource::lookup_attack(const std::vector<ordered_json>& records,
+                                                    StopSignal& stop) {
+  std::vector<std::string> alert_ids;
+  std::unordered_set<std::string> unique;
+  for (const auto& record : records) {
+    for (auto& a : case_alert_ids(record)) {
+      if (unique.insert(a).second) alert_ids.push_back(std::move(a));
     }
   }
+  if (alert_ids.empty()) return AttackNamesById{};
+  return AttackEnricher{ctx_.client}.lookup(alert_ids, stop);
+}
 
-  std::string lines;
-  std::size_t rows = 0, bad_times = 0, trimmed = 0;
-  std::vector<std::string> keys;
-  std::optional<Timestamp> newest;
-  for (const auto& record : matched.records) {
+RecordSource::PageRows RecordSource::render(const std::vector<ordered_json>& records,
+                                            const AttackNamesById* attack) const {
+  const StateStore& state = ctx_.state;
+  PageRows page;
+  for (const auto& record : records) {
     const std::string* id = id_of(record, spec_.id_field);
     if (id == nullptr) continue;  // match_by_id only keeps records with a string id
     const auto time = time_of(record, spec_.time_field);
     DedupeDecision decision = decide([&state](std::string_view k) { return state.contains(k); },
                                      DedupeInput{*id, version_of(record, spec_.version_field), time,
                                                  start_watermark_, options_.emit_updates});
-    std::move(decision.keys.begin(), decision.keys.end(), std::back_inserter(keys));
+    const std::string record_key = decision.keys.empty() ? std::string{} : decision.keys.back();
+    std::move(decision.keys.begin(), decision.keys.end(), std::back_inserter(page.keys));
     if (!decision.write) continue;
     RowExtras extras;
     extras.event_action = std::move(decision.event_action);
-    if (enrich) extras.attack = attack_names_of(record, attack);
-    for (auto& row : build_rows(record, spec_.kind, extras)) {
-      RowLine line = to_line(std::move(row));
-      if (!line.dropped.empty()) ++trimmed;
-      lines += line.line;
-      ++rows;
+    if (attack != nullptr) extras.attack = attack_names_of(record, *attack);
+    const auto rows = build_rows(record, spec_.kind, extras);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      // Rows a crash left written (recovered as part keys) are not written again.
+      if (rows.size() > 1 && state.contains(part_key(record_key, i + 1, rows.size()))) continue;
+      page.lines += to_line(rows[i]);
+      ++page.rows;
     }
     if (time) {
       // A record updated after the query (between it and the hydration) is newer than the
       // window's end; moving the watermark past that end would skip records updated in
       // between, which this cycle's query has not seen.
       const Timestamp capped = std::min(*time, now_);
-      if (!newest || capped > *newest) newest = capped;
+      if (!page.newest || capped > *page.newest) page.newest = capped;
     } else {
-      ++bad_times;
+      ++page.bad_times;
     }
   }
-  if (bad_times > 0) {
-    spdlog::warn("{} {}s without a usable {} for the watermark", bad_times, spec_.noun,
-                 spec_.time_field);
-  }
-  if (trimmed > 0) {
-    spdlog::warn(
-        "{} rows were over {} bytes; their largest fields were dropped (listed in "
-        "crowdstrike.dropped_fields) so that Wazuh reads them",
-        trimmed, kMaxRowBytes);
-  }
-  if (Status st = ctx_.delivery.commit(lines, rows, keys, newest); !st) return st;
-  stats_.written += rows;
-  return ok();
+  return page;
 }
 
 }  // namespace csbridge::incidents

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "api_pages.h"
+#include "attack_enricher.h"
 #include "csbridge/daemon.h"
 #include "csbridge/poll_loop.h"
 #include "source_spec.h"
@@ -42,6 +43,21 @@ class RecordSource {
                            StopSignal& stop);
   Status deliver(std::vector<std::string> ids, StopSignal& stop);
   Result<MatchedEntities> hydrate(const std::vector<std::string>& ids, StopSignal& stop);
+  /// Technique/tactic names of the alerts the cases name (--enrich-techniques).
+  Result<AttackNamesById> lookup_attack(const std::vector<nlohmann::ordered_json>& records,
+                                        StopSignal& stop);
+
+  /// One page's output: what Delivery::commit takes, plus counts for warnings.
+  struct PageRows {
+    std::string lines{};
+    std::size_t rows{0};
+    std::vector<std::string> keys{};
+    std::optional<Timestamp> newest{};
+    std::size_t bad_times{0};  ///< records without a usable time field
+  };
+  /// Dedupes the page's records against the seen set and renders the rows to write.
+  [[nodiscard]] PageRows render(const std::vector<nlohmann::ordered_json>& records,
+                                const AttackNamesById* attack) const;
   [[nodiscard]] Error explain(Error e) const;
 
   DaemonContext& ctx_;

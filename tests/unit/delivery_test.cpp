@@ -167,5 +167,39 @@ TEST_F(DeliveryTest, AStateFailureIsReportedAfterTheOutputIsDurable) {
   EXPECT_FALSE(fs::exists(files.watermark)) << "watermark saved although the ids were not";
 }
 
+TEST_F(DeliveryTest, RecoveryRecordsARecordCutShortByACrashOnlyByItsWrittenLines) {
+  // Saved state covers nothing; then a crash left: all 2 lines of "c1", 2 of the 3 lines of
+  // "c2", and a torn third line of "c2".
+  auto out = NdjsonWriter::open(dir / "incidents.jsonl");
+  ASSERT_TRUE(out);
+  auto state = StateStore::load(files, kNow);
+  ASSERT_TRUE(state);
+  state.value().set_output_position(out.value().position().value());
+  ASSERT_TRUE(state.value().save());
+  write(dir / "incidents.jsonl",
+        "{\"id\":\"c1\",\"n\":\"1/2\"}\n{\"id\":\"c1\",\"n\":\"2/2\"}\n"
+        "{\"id\":\"c2\",\"n\":\"1/3\"}\n{\"id\":\"c2\",\"n\":\"3/3\"}\n{\"id\":\"c2\",\"n\":\"2");
+  auto reopened = NdjsonWriter::open(dir / "incidents.jsonl");
+  ASSERT_TRUE(reopened);
+  auto extract = [](const nlohmann::json& line) {
+    RecordKeys rk;
+    rk.keys.push_back(line.at("id").get<std::string>());
+    const std::string n = line.at("n").get<std::string>();
+    rk.part = static_cast<std::size_t>(n[0] - '0');
+    rk.parts = static_cast<std::size_t>(n[2] - '0');
+    return rk;
+  };
+  Delivery d{reopened.value(), state.value(), "incidents", extract};
+  ASSERT_TRUE(d.recover());
+
+  EXPECT_TRUE(state.value().contains("c1"));
+  EXPECT_FALSE(state.value().contains("c2")) << "c2 lacks a line: it must be fetched again";
+  EXPECT_TRUE(state.value().contains(part_key("c2", 1, 3)));
+  EXPECT_TRUE(state.value().contains(part_key("c2", 3, 3)));
+  EXPECT_FALSE(state.value().contains(part_key("c2", 2, 3)));
+  EXPECT_EQ(part_key("c2", 2, 3), "c2@2/3");
+  EXPECT_EQ(saved_ids(files.seen_ids), (std::vector<std::string>{"c1", "c2@1/3", "c2@3/3"}));
+}
+
 }  // namespace
 }  // namespace csbridge

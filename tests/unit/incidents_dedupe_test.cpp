@@ -121,5 +121,23 @@ TEST(RowKeysTest, IdAndWithEmitUpdatesItsVersionKeys) {
               IsEmpty());
 }
 
+TEST(RowKeysTest, ARowNumberMakesTheRowOnePartOfItsRecord) {
+  const auto keys_of = [](const char* text) {
+    return row_keys(nlohmann::json::parse(text), "crowdstrike.id", "crowdstrike.version", false);
+  };
+  const RecordKeys second = keys_of(R"({"cs_row":"2/3","crowdstrike.id":"c"})");
+  EXPECT_EQ(second.part, 2U);
+  EXPECT_EQ(second.parts, 3U);
+  // Missing or malformed numbers leave the row a whole record.
+  for (const char* text :
+       {R"({"crowdstrike.id":"c"})", R"({"cs_row":"4/3","crowdstrike.id":"c"})",
+        R"({"cs_row":"0/3","crowdstrike.id":"c"})", R"({"cs_row":"2/3x","crowdstrike.id":"c"})",
+        R"({"cs_row":2,"crowdstrike.id":"c"})"}) {
+    const RecordKeys whole = keys_of(text);
+    EXPECT_EQ(whole.parts, 1U) << text;
+    EXPECT_THAT(whole.keys, ElementsAre("c")) << text;
+  }
+}
+
 }  // namespace
 }  // namespace csbridge::incidents

@@ -61,6 +61,11 @@ class Delivery {
   /// Lines longer than this are shrunk (line_shaper.h) so Wazuh does not drop them.
   void set_max_line_bytes(std::size_t bytes) { max_line_bytes_ = bytes; }
 
+  /// Reopens the output file, creating it empty, if it was renamed or deleted (rotation):
+  /// called at every commit and, between cycles, every second, so Wazuh finds the new file
+  /// before anything is written to it.
+  [[nodiscard]] Status follow_rotation();
+
   /// Reopens the output file (SIGHUP).
   [[nodiscard]] Status reopen_output() { return output_.reopen(); }
 

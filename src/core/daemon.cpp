@@ -16,6 +16,7 @@
 #include "csbridge/oauth2_client.h"
 #include "csbridge/signals.h"
 #include "csbridge/state_store.h"
+#include "csbridge/ticking_clock.h"
 
 namespace csbridge {
 namespace {
@@ -120,27 +121,8 @@ int run_daemon(int argc, char** argv, const DaemonSpec& spec,
     CurlGlobal curl;
     StopSignal stop;
     SignalThread signals{stop};
-    auto curl_transport = make_curl_transport(options.curl_options());
-    WatchdogTransport fed_transport{*curl_transport, watchdog};
-    CloudDiscoveryTransport discovery{fed_transport, options.base_url};
-    HttpTransport& transport = options.cloud_autodiscovery()
-                                   ? static_cast<HttpTransport&>(discovery)
-                                   : static_cast<HttpTransport&>(fed_transport);
-    OAuth2Client oauth{transport, clock, std::move(credentials).value(), options.base_url};
-    std::mt19937_64 rng{std::random_device{}()};
-    std::uniform_real_distribution<double> unit{0.0, 1.0};
-    FalconClient client{transport,
-                        clock,
-                        oauth,
-                        options.base_url,
-                        options.retry_policy(),
-                        [&] { return unit(rng); }};
     Delivery delivery{output.value(), state.value(), spec.noun, spec.record_keys};
     delivery.set_max_line_bytes(options.max_line_bytes);
-    // Crash recovery before anything new is fetched: the state catches up with the output.
-    if (Status st = delivery.recover(); !st) return fail(st.error().message);
-    DaemonContext ctx{options, clock, client, delivery, state.value(), backfill_start};
-    PollLoop::Cycle cycle = make_cycle(ctx);
     unsigned hangups_seen = 0;
     const auto reopen_on_hangup = [&]() -> Status {
       if (const unsigned h = signals.hangups(); h != hangups_seen) {
@@ -152,13 +134,45 @@ int run_daemon(int argc, char** argv, const DaemonSpec& spec,
       }
       return ok();
     };
+    // Every second of every wait: honour a SIGHUP and recreate a rotated output at once, as
+    // Wazuh forgets a rotated path whose new file is missing at its next check. An error is
+    // logged once (it is retried every second, and the next commit reports it again).
+    std::string last_tick_error;
+    TickingClock ticking{clock, std::chrono::seconds{1}, [&] {
+                           Status st = reopen_on_hangup();
+                           if (st) st = delivery.follow_rotation();
+                           std::string message = st ? std::string{} : st.error().message;
+                           if (!message.empty() && message != last_tick_error) {
+                             spdlog::error("{}", message);
+                           }
+                           last_tick_error = std::move(message);
+                         }};
+    auto curl_transport = make_curl_transport(options.curl_options());
+    WatchdogTransport fed_transport{*curl_transport, watchdog};
+    CloudDiscoveryTransport discovery{fed_transport, options.base_url};
+    HttpTransport& transport = options.cloud_autodiscovery()
+                                   ? static_cast<HttpTransport&>(discovery)
+                                   : static_cast<HttpTransport&>(fed_transport);
+    OAuth2Client oauth{transport, ticking, std::move(credentials).value(), options.base_url};
+    std::mt19937_64 rng{std::random_device{}()};
+    std::uniform_real_distribution<double> unit{0.0, 1.0};
+    FalconClient client{transport,
+                        ticking,
+                        oauth,
+                        options.base_url,
+                        options.retry_policy(),
+                        [&] { return unit(rng); }};
+    // Crash recovery before anything new is fetched: the state catches up with the output.
+    if (Status st = delivery.recover(); !st) return fail(st.error().message);
+    DaemonContext ctx{options, ticking, client, delivery, state.value(), backfill_start};
+    PollLoop::Cycle cycle = make_cycle(ctx);
     // At every page, not only between cycles: a backfill can take hours.
     delivery.set_before_commit(reopen_on_hangup);
     PollLoop::Cycle with_reopen = [&](StopSignal& s) -> Result<CycleStats> {
       if (Status st = reopen_on_hangup(); !st) return std::move(st).error();
       return cycle(s);
     };
-    PollLoop loop{clock, options.poll_options(), with_reopen, *notifier};
+    PollLoop loop{ticking, options.poll_options(), with_reopen, *notifier};
     // Configuration, credentials and state are loaded, signals handled: ready.
     notifier->ready("started, watermark " +
                     (state.value().watermark()

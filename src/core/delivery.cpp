@@ -195,17 +195,22 @@ Status Delivery::recover() {
   return state_.save();
 }
 
-Status Delivery::commit(std::string_view lines, std::size_t count, std::span<const std::string> ids,
-                        std::optional<Timestamp> newest) {
-  if (before_commit_) {
-    if (Status st = before_commit_(); !st) return st;
-  }
+Status Delivery::follow_rotation() {
   auto moved = output_.reopen_if_moved();
   if (!moved) return std::move(moved).error();
   if (moved.value()) {
     spdlog::info("{} was moved or deleted (rotation); continuing in a new file at that path",
                  output_.path().string());
   }
+  return ok();
+}
+
+Status Delivery::commit(std::string_view lines, std::size_t count, std::span<const std::string> ids,
+                        std::optional<Timestamp> newest) {
+  if (before_commit_) {
+    if (Status st = before_commit_(); !st) return st;
+  }
+  if (Status st = follow_rotation(); !st) return st;
   if (count > 0) {
     spdlog::info("Writing {} {} to {}...", count, noun_, output_.path().string());
     const std::optional<std::string> shrunk = shrink_oversized_lines(lines, max_line_bytes_);

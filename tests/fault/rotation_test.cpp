@@ -207,6 +207,43 @@ TEST(RotationTest, RenamedAndDeletedOutputWhileRunningLosesAndRepeatsNothing) {
   fault::expect_alerts_exactly_once(all, fake.alerts());
 }
 
+TEST(RotationTest, ARotationDuringTheWaitBetweenCyclesCreatesTheNewFileAtOnce) {
+  // Wazuh checks a rotated path every 64 s and forgets it if the new file is missing then; a
+  // file it finds later is read from its end. So the new file must exist, empty, right after
+  // the rotation, also when the next cycle (and the next record) is an hour away.
+  FakeFalcon fake;
+  AlertFactory factory{CSBRIDGE_TEST_DATA_DIR, 23};
+  TempDir work;
+  fake.add_alerts(factory.make_alerts(5, now_ns() - 3600 * kSecond, kSecond));
+  const DaemonRun run{
+      CSBRIDGE_DETECTIONS_BIN, work.path(), fake.base_url(), {"--poll-interval", "3600"}};
+  const auto output = work.path() / kOutputName;
+  ChildProcess daemon{fault::loop_argv(run), run.env, work.path() / "daemon-output.txt"};
+  // The first cycle wrote the backlog; the daemon now waits an hour for the next one.
+  ASSERT_TRUE(fault::wait_until(
+      [&] { return slurp(work.path() / kLogName).find("health status=ok") != std::string::npos; },
+      30s))
+      << daemon.output();
+  const std::string before = slurp(output);
+  ASSERT_EQ(std::count(before.begin(), before.end(), '\n'), 5);
+  const auto rotated = work.path() / (std::string{kOutputName} + ".1");
+  ASSERT_EQ(::rename(output.c_str(), rotated.c_str()), 0);
+  EXPECT_TRUE(fault::wait_until([&] { return std::filesystem::exists(output); }, 10s))
+      << "the rotated output was not recreated during the wait\n"
+      << daemon.output();
+  EXPECT_EQ(size_or_zero(output), 0U);
+  // Deleted instead of renamed: the same.
+  ASSERT_EQ(::unlink(output.c_str()), 0);
+  EXPECT_TRUE(fault::wait_until([&] { return std::filesystem::exists(output); }, 10s));
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0) << daemon.output();
+  EXPECT_EQ(slurp(rotated), before);
+  // No second cycle ran: the file was recreated by the wait, not by a write.
+  std::size_t queries = 0;
+  for (const auto& r : fake.requests()) queries += r.path == "/alerts/combined/alerts/v1" ? 1 : 0;
+  EXPECT_EQ(queries, 1U);
+}
+
 TEST(RotationTest, CrashThenRenameBeforeTheRestartRecoversFromTheRenamedFile) {
   FakeFalcon fake;
   AlertFactory factory{CSBRIDGE_TEST_DATA_DIR, 22};

@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 echo "== build (RelWithDebInfo) =="
-BUILD_DIR=build ./scripts/build.sh
+BUILD_DIR=build ./scripts/build.sh -DCSBRIDGE_SYSTEM_TEST=ON
 echo "== tests: all labels =="
 (cd build && ctest --output-on-failure -j2 --timeout 900)
 

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -184,6 +185,42 @@ TEST_F(StateStoreTest, SaveWritesBothFilesAtomicallyAndReloadsEqual) {
   EXPECT_EQ(again.value().watermark(), s.value().watermark());
   EXPECT_EQ(again.value().seen_count(), 4U);
   for (const char* id : {"a", "b", "c\"quote", "old"}) EXPECT_TRUE(again.value().contains(id));
+}
+
+TEST_F(StateStoreTest, AMillionAlertsLeaveTheStateAsSmallAsTheRetentionWindow) {
+  // A month of 1 000 000 alerts (one every 2.6 s), recorded a page of 500 at a time and saved
+  // every 10 pages, with the daemon's retention (lookback 300 s + 1 h): the saved state is as
+  // big at the end as after the first hour.
+  constexpr int kAlerts = 1'000'000;
+  constexpr int kPage = 500;
+  constexpr std::int64_t kStepNs = 2'600'000'000;
+  const auto retention = std::chrono::seconds{300} + std::chrono::hours{1};
+  auto s = StateStore::load(files(), kNow, retention);
+  ASSERT_TRUE(s);
+  const std::int64_t start = kNow.ns - std::int64_t{kAlerts} * kStepNs;
+  std::uintmax_t size_after_first_hours = 0;
+  std::uintmax_t max_size = 0;
+  std::vector<std::string> page;
+  for (int i = 0; i < kAlerts; i += kPage) {
+    page.clear();
+    for (int j = i; j < i + kPage; ++j) page.push_back("ind:" + std::to_string(j) + ":1234567890");
+    s.value().record(page, Timestamp{start + std::int64_t{i + kPage - 1} * kStepNs});
+    if ((i / kPage) % 10 != 9) continue;
+    ASSERT_TRUE(s.value().save());
+    const auto size = fs::file_size(files().seen_ids);
+    max_size = std::max(max_size, size);
+    if (size_after_first_hours == 0 && std::int64_t{i} * kStepNs > 4 * 3600 * 1'000'000'000LL) {
+      size_after_first_hours = size;
+    }
+  }
+  ASSERT_GT(size_after_first_hours, 0U);
+  // About (3900 s / 2.6 s) ids of ~30 bytes each, plus a page of slack.
+  const std::size_t window_ids = 3900 / 2 + kPage * 10;
+  EXPECT_LT(s.value().seen_count(), window_ids);
+  EXPECT_LT(max_size, window_ids * 40);
+  EXPECT_LE(fs::file_size(files().seen_ids), size_after_first_hours * 11 / 10);
+  std::cout << "seen ids kept: " << s.value().seen_count() << ", state file "
+            << fs::file_size(files().seen_ids) << " bytes (max " << max_size << ")\n";
 }
 
 TEST_F(StateStoreTest, SaveWithoutAWatermarkWritesOnlyTheIds) {

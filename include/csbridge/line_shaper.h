@@ -67,10 +67,11 @@ struct ShapedLines {
 [[nodiscard]] std::optional<ShapedLines> shape_lines(std::string_view lines,
                                                      const LineLimits& limits);
 
-/// Shrinks one compact JSON object line (without '\n') to at most `budget` bytes: the longest
-/// string values are truncated first (deterministically, at UTF-8 boundaries), then, if that is
-/// not enough, the largest arrays/objects are replaced by a truncated copy of their JSON text
-/// (never an object holding one of kept_fields()).
+/// Shrinks one compact JSON object line (without '\n') to at most `budget` bytes, one value at
+/// a time: the longest string is truncated (deterministically, at UTF-8 boundaries), unless an
+/// array/object is over 4 times larger, which is then replaced by a truncated copy of its JSON
+/// text. Never cut: "id" and kept_fields() strings up to 1 024 bytes, objects holding a kept
+/// field.
 /// The record says what was cut: "cs_bridge":{"truncated":[{"field":"a.b","original_length":N}]}.
 /// Returns nullopt if the line already fits or is not a JSON object.
 [[nodiscard]] std::optional<std::string> shrink_line(std::string_view line, std::size_t budget);

@@ -12,7 +12,8 @@ namespace csbridge {
 namespace {
 
 using Json = nlohmann::ordered_json;
-constexpr std::size_t kKeepAtLeast = 64;  // bytes kept of a truncated value
+constexpr std::size_t kKeepAtLeast = 64;    // bytes kept of a truncated value
+constexpr std::size_t kKeptTextMax = 1024;  // a kept field's string up to this is never cut
 
 // Keep in step with rules/crowdstrike.xml (tests/wazuh/line_shaping_test.cpp checks that every
 // field the rules match or show is listed) and with the daemons' crash-recovery readers.
@@ -54,6 +55,11 @@ bool iequals(std::string_view a, std::string_view b) {
            const auto ly = static_cast<unsigned char>(y >= 'A' && y <= 'Z' ? y + 32 : y);
            return lx == ly;
          });
+}
+
+bool is_kept(std::string_view dotted) {
+  return std::any_of(kKeptFields.begin(), kKeptFields.end(),
+                     [&](std::string_view k) { return iequals(k, dotted); });
 }
 
 /// A kept field lies inside the object at `dotted`.
@@ -260,14 +266,22 @@ void shrink_doc(Json& doc, std::size_t budget) {
     const auto largest = [&](bool strings) {
       const Leaf* best = nullptr;
       for (const auto& l : leaves) {
+        // Ids and timestamps (dedupe, crash recovery, rules) are never cut; a kept field
+        // that is long text (a description) may be.
+        if (l.is_string && l.size <= kKeptTextMax && (l.path == "id" || is_kept(l.path))) continue;
         if (l.is_string == strings && l.size > kKeepAtLeast && (!best || l.size > best->size)) {
           best = &l;
         }
       }
       return best;
     };
+    // The longest string, unless an array or object is much larger (300 quarantined files):
+    // cutting that one value beats cutting every string of the record.
     const Leaf* victim = largest(true);
-    if (victim == nullptr) victim = largest(false);
+    const Leaf* container = largest(false);
+    if (victim == nullptr || (container != nullptr && container->size > 4 * victim->size)) {
+      victim = container;
+    }
     if (victim == nullptr) break;  // nothing left to cut: give up rather than drop fields
     const std::size_t excess = text.size() + dump(notes).size() + 120 - budget;
     const std::size_t keep =

@@ -84,6 +84,24 @@ TEST(LineShaperTest, OnlyTheOversizedLineOfABufferChanges) {
   EXPECT_TRUE(json::parse(lines[1]).contains("cs_bridge"));
 }
 
+TEST(LineShaperTest, IdsAndTimestampsAreNeverCutAndOneHugeArrayGoesFirst) {
+  json a = alert_with("quarantined_files", json::array());
+  a["id"] = "ind:" + std::string(96, 'd');  // longer than what a cut keeps
+  a["created_timestamp"] = "2026-05-26T12:14:34.123456789Z";
+  a["falcon_host_link"] = "https://falcon.example/" + std::string(200, 'l');
+  for (int i = 0; i < 300; ++i) {
+    a["quarantined_files"].push_back(
+        {{"sha256", std::string(64, 'f')}, {"filepath", "C:\\Temp\\" + std::string(150, 'a')}});
+  }
+  const auto shrunk = shrink_line(a.dump(), kDefaultMaxLineBytes);
+  ASSERT_TRUE(shrunk);
+  const json doc = json::parse(*shrunk);
+  EXPECT_EQ(doc["id"], a["id"]);
+  EXPECT_EQ(doc["created_timestamp"], a["created_timestamp"]);
+  EXPECT_EQ(doc["falcon_host_link"], a["falcon_host_link"]);  // the array was the one cut
+  EXPECT_TRUE(doc["quarantined_files"].is_string());
+}
+
 // ---- the field count (agreement with the Wazuh decoder model: tests/wazuh) ----
 
 TEST(LineShaperTest, CountsFieldsAsWazuhsJsonDecoder) {

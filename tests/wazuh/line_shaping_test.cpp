@@ -246,6 +246,17 @@ TEST(LineShaping, TheWritePathRepairsInvalidUtf8InALineItMustShape) {
   expect_within_limits_and_matched(lines[0], alert_band(85));
 }
 
+TEST(LineShaping, UnshapedTheseLinesWouldMissTheirBand) {
+  // The same records without the write path: what the shaping above is for.
+  const std::string wide = testing::alert_line(alert_with(0, "leaves", leaves(400), 85));
+  const Verdict cut = rules().evaluate_collected(wide);
+  EXPECT_GT(cut.event.dropped_fields, 0U);
+  EXPECT_NE(cut.rule_id, alert_band(85).id) << "severity, past the cap, is dropped by Wazuh";
+  const std::string longer =
+      testing::alert_line(alert_with(0, "cmdline", std::string(70'000, 'x'), 85));
+  EXPECT_FALSE(rules().evaluate_collected(longer).collected) << "logcollector drops the line";
+}
+
 /// `doc` with the objects of `overflow` merged back in (deep).
 void merge_into(json& doc, const json& overflow) {
   for (auto it = overflow.begin(); it != overflow.end(); ++it) {

@@ -1,5 +1,7 @@
 // Throughput of scan_page against the nlohmann DOM path it replaces (parse the page, dump each
-// record), on a ~1 MB Falcon alerts page built from the test fixtures with unique ids.
+// record), on a ~1 MB Falcon alerts page built from the test fixtures with unique ids; and of
+// what Delivery::commit adds per page in the common case (line_shaper.h): the Wazuh field-count
+// scan of every line, and shape_lines() (newline scan + count, nothing to shape).
 //
 // Usage: page_scanner_bench [benchmark flags] [FIXTURE_DATA_DIR]
 // The data dir (holding alerts/*.json) defaults to $CSBRIDGE_TEST_DATA_DIR, then to the
@@ -16,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "csbridge/line_shaper.h"
 #include "csbridge/page_scanner.h"
 
 namespace {
@@ -111,6 +114,67 @@ void BM_NlohmannParseDump(benchmark::State& state, const std::string* body) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body->size()));
 }
 
+const csbridge::ScanSpec& marker_spec() {
+  static const csbridge::ScanSpec s{{"id", "composite_id", "created_timestamp"},
+                                    128,
+                                    R"("integration":"crowdstrike","cs_kind":"alert")"};
+  return s;
+}
+
+/// The NDJSON lines cs-detections writes for the page (marker first).
+const std::string& page_lines() {
+  static const std::string lines = [] {
+    auto page = csbridge::scan_page(pages().compact, marker_spec());
+    return page ? page.value().lines : std::string{};
+  }();
+  return lines;
+}
+
+// scan_page with cs-detections' marker prefix on every record line.
+void BM_ScanPageWithMarker(benchmark::State& state) {
+  const std::string& body = pages().compact;
+  for (auto _ : state) {
+    auto page = csbridge::scan_page(body, marker_spec());
+    if (!page || page.value().records.size() != pages().records) {
+      state.SkipWithError("scan_page failed");
+      break;
+    }
+    benchmark::DoNotOptimize(page.value().lines.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+}
+
+// count_wazuh_fields over every line of the page: the per-line cost of the 256-field check.
+void BM_CountFields(benchmark::State& state) {
+  const std::string& lines = page_lines();
+  std::size_t fields = 0;
+  for (auto _ : state) {
+    std::size_t start = 0;
+    while (start < lines.size()) {
+      const std::size_t nl = lines.find('\n', start);
+      fields += csbridge::count_wazuh_fields(std::string_view(lines).substr(start, nl - start));
+      start = nl + 1;
+    }
+    benchmark::DoNotOptimize(fields);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * lines.size()));
+  state.counters["lines"] = static_cast<double>(pages().records);
+}
+
+// shape_lines() on a page where no line needs shaping: what Delivery::commit adds per page.
+void BM_ShapeLinesNothingToDo(benchmark::State& state) {
+  const std::string& lines = page_lines();
+  for (auto _ : state) {
+    auto shaped = csbridge::shape_lines(lines, {});
+    if (shaped) {
+      state.SkipWithError("a fixture line was shaped");
+      break;
+    }
+    benchmark::DoNotOptimize(shaped);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * lines.size()));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -137,6 +201,9 @@ int main(int argc, char** argv) {
                pages().pretty.size(), pages().compact.size());
   benchmark::RegisterBenchmark("scan_page/pretty", BM_ScanPage, &pages().pretty);
   benchmark::RegisterBenchmark("scan_page/compact", BM_ScanPage, &pages().compact);
+  benchmark::RegisterBenchmark("scan_page/compact+marker", BM_ScanPageWithMarker);
+  benchmark::RegisterBenchmark("count_wazuh_fields/page_lines", BM_CountFields);
+  benchmark::RegisterBenchmark("shape_lines/nothing_to_do", BM_ShapeLinesNothingToDo);
   benchmark::RegisterBenchmark("nlohmann_parse_dump/pretty", BM_NlohmannParseDump, &pages().pretty);
   benchmark::RegisterBenchmark("nlohmann_parse_dump/compact", BM_NlohmannParseDump,
                                &pages().compact);

@@ -52,14 +52,17 @@ class Delivery {
   /// file that was rotated away since). Saves the state.
   [[nodiscard]] Status recover();
 
-  /// Appends `lines` (`count` complete NDJSON lines) to the output (reopened first if it was
+  /// Appends `lines` (`count` complete NDJSON lines), each first brought within Wazuh's limits
+  /// by shape_lines() (line_shaper.h), to the output (reopened first if it was
   /// renamed or deleted), fsyncs them, then records `ids`, `newest` and the new output end in
   /// the state and saves it atomically. On an output error nothing is recorded.
   [[nodiscard]] Status commit(std::string_view lines, std::size_t count,
                               std::span<const std::string> ids, std::optional<Timestamp> newest);
 
   /// Lines longer than this are shrunk (line_shaper.h) so Wazuh does not drop them.
-  void set_max_line_bytes(std::size_t bytes) { max_line_bytes_ = bytes; }
+  void set_max_line_bytes(std::size_t bytes) { limits_.max_bytes = bytes; }
+  /// Lines with more fields than this are folded (line_shaper.h) so Wazuh keeps every field.
+  void set_max_fields(std::size_t fields) { limits_.max_fields = fields; }
 
   /// Reopens the output file, creating it empty, if it was renamed or deleted (rotation):
   /// called at every commit and, between cycles, every second, so Wazuh finds the new file
@@ -82,7 +85,7 @@ class Delivery {
   RecordKeyExtractor extract_;
   std::function<Status()> before_commit_{};
   bool unsaved_{false};  ///< the last state save failed
-  std::size_t max_line_bytes_{kDefaultMaxLineBytes};
+  LineLimits limits_{};  ///< what shape_lines() brings every written line within
 };
 
 }  // namespace csbridge

@@ -32,6 +32,11 @@ struct ScannedRecord {
 struct ScanSpec {
   std::vector<std::string> keys{};  ///< top-level record keys to extract, e.g. {"id"}
   std::size_t max_depth{128};       ///< envelope = depth 1; deeper nesting is a parse error
+  /// Members written at the start of every record line, right after its '{' (e.g.
+  /// `"integration":"crowdstrike","cs_kind":"alert"`), followed by ',' unless the record is
+  /// empty; must be valid JSON members without braces. ScannedRecord::offset/length cover it;
+  /// the record's own keys follow unchanged. Empty: records are copied as served.
+  std::string record_prefix{};
 };
 
 /// The scanned Falcon envelope {"meta":{...},"errors":[...],"resources":[...]}.

@@ -213,13 +213,23 @@ Status Delivery::commit(std::string_view lines, std::size_t count, std::span<con
   if (Status st = follow_rotation(); !st) return st;
   if (count > 0) {
     spdlog::info("Writing {} {} to {}...", count, noun_, output_.path().string());
-    const std::optional<std::string> shrunk = shrink_oversized_lines(lines, max_line_bytes_);
-    if (shrunk) {
-      spdlog::warn(
-          "Some {} were over {} bytes and were shrunk (see cs_bridge.truncated): Wazuh "
-          "drops longer lines",
-          noun_, max_line_bytes_);
-      lines = *shrunk;
+    // Wazuh drops a line over its length limit and the fields past its 256th: bring every
+    // line within both (one count scan per line in the common case, see line_shaper.h).
+    const std::optional<ShapedLines> shaped = shape_lines(lines, limits_);
+    if (shaped) {
+      if (shaped->folded > 0) {
+        spdlog::warn(
+            "{} of the {} had over {} fields; the fields past the first ones were folded into "
+            "cs_bridge.overflow: Wazuh drops fields past its cap",
+            shaped->folded, noun_, limits_.max_fields);
+      }
+      if (shaped->shrunk > 0) {
+        spdlog::warn(
+            "{} of the {} were over {} bytes and were shrunk (see cs_bridge.truncated): Wazuh "
+            "drops longer lines",
+            shaped->shrunk, noun_, limits_.max_bytes);
+      }
+      lines = shaped->text;
     }
     if (Status st = output_.append(lines); !st) return st;
     if (Status st = output_.sync(); !st) return st;

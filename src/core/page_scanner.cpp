@@ -266,10 +266,17 @@ class Scanner {
     std::fill(seen_.begin(), seen_.end(), false);
     *w_++ = '{';
     ++p_;
+    const std::string& prefix = spec_.record_prefix;
+    if (!prefix.empty()) {
+      reserve_out(prefix.size() + 1);
+      std::memcpy(w_, prefix.data(), prefix.size());
+      w_ += prefix.size();
+    }
     skip_ws();
     if (peek('}')) {
       *w_++ = *p_++;
     } else {
+      if (!prefix.empty()) *w_++ = ',';
       for (;;) {
         if (!copy_key()) return false;
         const int idx = match_key();

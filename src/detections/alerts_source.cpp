@@ -18,9 +18,7 @@ enum Field : std::size_t { kId, kCompositeId, kCreated, kTimestamp, kUpdated };
 constexpr std::int64_t kMaxClockSkewNs = 3600LL * 1'000'000'000LL;
 
 Result<ScannedPage> parse_page(const HttpResponse& response) {
-  static const ScanSpec kSpec{
-      {"id", "composite_id", "created_timestamp", "timestamp", "updated_timestamp"}};
-  auto page = scan_page(response.body, kSpec);
+  auto page = scan_page(response.body, alert_scan_spec());
   if (!page) return page;
   if (!page.value().errors.empty()) {
     std::string messages;
@@ -37,6 +35,16 @@ Result<ScannedPage> parse_page(const HttpResponse& response) {
 }
 
 }  // namespace
+
+const ScanSpec& alert_scan_spec() {
+  // The marker contract of rules/crowdstrike.xml (README): these two keys come first on every
+  // line, before the alert's own keys, so Wazuh's 256-field cap can never cut them.
+  static const ScanSpec kSpec{
+      {"id", "composite_id", "created_timestamp", "timestamp", "updated_timestamp"},
+      128,
+      R"("integration":"crowdstrike","cs_kind":"alert")"};
+  return kSpec;
+}
 
 RecordKeys alert_keys(const nlohmann::json& alert) {
   RecordKeys out;

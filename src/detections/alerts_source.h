@@ -1,6 +1,7 @@
 #pragma once
 
 #include "csbridge/daemon.h"
+#include "csbridge/page_scanner.h"
 #include "csbridge/poll_loop.h"
 
 namespace csbridge::detections {
@@ -20,6 +21,10 @@ class AlertsSource {
 
 /// Dedupe key (id, else composite_id) and watermark timestamp of one written alert line.
 [[nodiscard]] RecordKeys alert_keys(const nlohmann::json& alert);
+
+/// How a page of alerts is scanned: the keys picked out of each alert, and the marker
+/// (`"integration":"crowdstrike","cs_kind":"alert"`) that begins every written line.
+[[nodiscard]] const ScanSpec& alert_scan_spec();
 
 /// The FQL filter for a watermark, single-quoted as FQL documents it.
 [[nodiscard]] std::string alerts_filter(Timestamp watermark);

@@ -63,11 +63,12 @@ void expect_exactly_once(const std::filesystem::path& output, const std::vector<
   while (std::getline(in, line)) {
     ++lines;
     auto doc = json::parse(line, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object() || !doc.contains("id")) {
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("id") || !marker_first(line)) {
       ++invalid;
       continue;
     }
-    if (!written.emplace(doc["id"].get<std::string>(), doc).second) ++duplicates;
+    // The served alert after the marker, value for value.
+    if (!written.emplace(doc["id"].get<std::string>(), without_marker(doc)).second) ++duplicates;
   }
   std::size_t lost = 0, changed = 0;
   for (const auto& alert : truth) {

@@ -138,6 +138,7 @@ struct NdjsonUnion {
   std::vector<json> lines;
   std::size_t invalid{0};       ///< lines that are not a JSON object with a string id
   std::size_t unterminated{0};  ///< files whose last byte is not '\n'
+  std::size_t unmarked{0};      ///< lines not starting with the marker contract's two keys
 };
 
 /// Adds the text of one NDJSON file to `u`.
@@ -153,6 +154,7 @@ inline void add_ndjson_text(NdjsonUnion& u, const std::string& text, const std::
       ++u.invalid;
       continue;
     }
+    if (!line.starts_with(R"({"integration":"crowdstrike","cs_kind":")")) ++u.unmarked;
     ++u.id_count[doc[id_key].get<std::string>()];
     u.lines.push_back(std::move(doc));
   }
@@ -183,6 +185,7 @@ inline void expect_alerts_exactly_once(const NdjsonUnion& u, const std::vector<j
   }
   EXPECT_EQ(u.unterminated, 0U) << "a file ends in a torn line";
   EXPECT_EQ(u.invalid, 0U) << "invalid lines";
+  EXPECT_EQ(u.unmarked, 0U) << "lines without the marker first";
   EXPECT_EQ(duplicated, 0U) << "alerts written more than once";
   EXPECT_EQ(lost, 0U) << "alerts never written";
   EXPECT_EQ(unknown, 0U) << "lines that are no alert of the fake";

@@ -60,6 +60,34 @@ inline std::vector<nlohmann::json> read_ndjson(const std::filesystem::path& p) {
   return out;
 }
 
+/// How every cs-detections line starts (the marker contract of rules/crowdstrike.xml): the
+/// alert's own keys follow, after a ',' (or the line ends in '}' for an empty alert).
+inline constexpr std::string_view kAlertMarker =
+    R"({"integration":"crowdstrike","cs_kind":"alert")";
+
+/// A written line starts with the marker of `kind` ("alert", "incident", "case").
+inline bool marker_first(std::string_view line, std::string_view kind = "alert") {
+  const std::string head = R"({"integration":"crowdstrike","cs_kind":")" + std::string{kind} + '"';
+  return line.starts_with(head) && line.size() > head.size() &&
+         (line[head.size()] == ',' || line[head.size()] == '}');
+}
+
+/// A cs-detections line without the two marker keys: equal to the served alert.
+inline nlohmann::json without_marker(nlohmann::json line) {
+  line.erase("integration");
+  line.erase("cs_kind");
+  return line;
+}
+
+/// The lines of a file, without their '\n'.
+inline std::vector<std::string> read_lines(const std::filesystem::path& p) {
+  std::vector<std::string> out;
+  std::istringstream in(slurp(p));
+  std::string line;
+  while (std::getline(in, line)) out.push_back(std::move(line));
+  return out;
+}
+
 inline std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -78,8 +106,8 @@ struct DaemonRun {
                                          {"CROWDSTRIKE_CLIENT_SECRET", "demo-client-secret"}};
 
   [[nodiscard]] std::vector<std::string> argv() const {
-    std::vector<std::string> a{binary, "--once", "--base-url", base_url, "--workdir",
-                               workdir.string(), "--max-attempts", "10"};
+    std::vector<std::string> a{binary,      "--once",         "--base-url",     base_url,
+                               "--workdir", workdir.string(), "--max-attempts", "10"};
     a.insert(a.end(), extra_args.begin(), extra_args.end());
     return a;
   }

@@ -25,9 +25,14 @@ class DetectionsTest : public ::testing::Test {
     return alerts;
   }
 
-  /// Every served alert is in the output exactly once, with the same JSON value.
+  /// Every served alert is in the output exactly once, with the same JSON value after the
+  /// marker, which comes first on every line.
   void expect_exactly_once(const std::vector<json>& truth) {
-    const auto lines = read_ndjson(output());
+    for (const auto& raw : read_lines(output())) {
+      EXPECT_TRUE(marker_first(raw)) << raw.substr(0, 200);
+    }
+    std::vector<json> lines;
+    for (auto& line : read_ndjson(output())) lines.push_back(without_marker(std::move(line)));
     std::map<std::string, json> by_id;
     for (const auto& line : lines) {
       const std::string id = line.at("id").get<std::string>();
@@ -130,7 +135,8 @@ struct FaultCase {
   int count;
 };
 
-class DetectionsFaultTest : public DetectionsTest, public ::testing::WithParamInterface<FaultCase> {};
+class DetectionsFaultTest : public DetectionsTest,
+                            public ::testing::WithParamInterface<FaultCase> {};
 
 TEST_P(DetectionsFaultTest, EveryAlertOnceAndTheProcessCarriesOn) {
   const auto truth = add_alerts(700, now_ns() - 1800 * kSecond);

@@ -207,6 +207,35 @@ TEST(PageScanner, ExtractionIsTopLevelOnlyAndFirstOccurrenceWins) {
   EXPECT_EQ(page.records[5].fields.size(), 2u);
 }
 
+TEST(PageScanner, RecordPrefixGoesFirstOnEveryLineAndTheRecordFollowsUnchanged) {
+  ScanSpec spec{{"id"}};
+  spec.record_prefix = R"("integration":"crowdstrike","cs_kind":"alert")";
+  const std::string big(5000, 'x');  // grows the output past the input's size
+  std::string body = R"({"resources":[ { "id" : "a", "n":{"k":[1, 2]} }, {}, { },)";
+  for (int i = 0; i < 200; ++i) body += R"({"id":"b)" + std::to_string(i) + R"("},)";
+  body += R"({"id":"c","v":")" + big + R"("}]})";
+  const auto page = scan_ok(body, spec);
+  ASSERT_EQ(page.records.size(), 204u);
+  const std::string head = "{" + spec.record_prefix;
+  EXPECT_EQ(page.line(page.records[0]), head + R"(,"id":"a","n":{"k":[1,2]}})");
+  EXPECT_EQ(page.records[0].fields[0], "a");
+  EXPECT_EQ(page.line(page.records[1]), head + "}");  // an empty record: no ','
+  EXPECT_EQ(page.line(page.records[2]), head + "}");
+  EXPECT_EQ(page.records[1].fields[0], std::nullopt);
+  for (std::size_t i = 3; i < 203; ++i) {
+    EXPECT_EQ(page.line(page.records[i]), head + R"(,"id":"b)" + std::to_string(i - 3) + "\"}");
+    EXPECT_EQ(page.records[i].fields[0], "b" + std::to_string(i - 3));
+  }
+  EXPECT_EQ(page.line(page.records[203]), head + R"(,"id":"c","v":")" + big + "\"}");
+  // Every line is valid JSON whose first members are the prefix's.
+  for (const auto& rec : page.records) {
+    EXPECT_EQ(page.lines[rec.offset + rec.length], '\n');
+    const auto doc = nlohmann::ordered_json::parse(page.line(rec));
+    EXPECT_EQ(doc.begin().key(), "integration");
+    EXPECT_EQ(std::next(doc.begin()).key(), "cs_kind");
+  }
+}
+
 TEST(PageScanner, UnicodeAndEscapedKeys) {
   const ScanSpec spec{{"ключ", "id", "😀"}};
   const auto page = scan_ok(

@@ -10,7 +10,7 @@
 
 namespace csbridge {
 
-/// One Falcon cloud (/work/shared/falcon-api.md §1.2).
+/// One Falcon cloud (the host table of the Falcon API documentation).
 struct Cloud {
   std::string_view name;  ///< --cloud value and X-Cs-Region: "us-2"
   std::string_view host;  ///< "api.us-2.crowdstrike.com"

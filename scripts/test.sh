@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 echo "== build (RelWithDebInfo) =="
 BUILD_DIR=build ./scripts/build.sh -DCSBRIDGE_SYSTEM_TEST=ON
 echo "== tests: all labels =="
-(cd build && ctest --output-on-failure -j2 --timeout 900)
+(cd build && ctest --output-on-failure -j2 --timeout 1500)
 
 if [ -z "${SKIP_SANITIZERS:-}" ]; then
   echo "== build (ASan+UBSan) =="

@@ -1,6 +1,7 @@
 #include "csbridge/daemon.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -36,6 +37,9 @@ Timestamp DaemonContext::query_start() const {
 
 int run_daemon(int argc, char** argv, const DaemonSpec& spec,
                const std::function<PollLoop::Cycle(DaemonContext&)>& make_cycle) {
+  // Logs and rotated logs are created by fopen(): outside systemd (whose units set UMask=0027)
+  // they would be world-readable under the usual 022. Output and state set their own modes.
+  ::umask(::umask(0) | 027);
   setup_stderr_logging();
   CLI::App app{spec.description, spec.name};
   CommonOptions options;
@@ -50,7 +54,15 @@ int run_daemon(int argc, char** argv, const DaemonSpec& spec,
     if (e.get_exit_code() != 0 && wants_check(argc, argv)) {
       return check_parse_failed(spec.name, e.what(), std::cout);
     }
-    return app.exit(e);
+    const int code = app.exit(e);  // prints the help, the version or the error
+    if (code == 0) return kExitOk;
+    if (dynamic_cast<const CLI::ConfigError*>(&e) != nullptr) {
+      std::cerr << "The config file's keys are the long flag names without '--' "
+                   "(e.g. poll-interval = 60); see --help.\n";
+    }
+    // A bad flag or config file is a configuration error like any other: exit 2, which the
+    // units do not restart (a typo in the config would otherwise loop through restarts).
+    return kExitConfig;
   }
 
   const Status valid = validate(options);

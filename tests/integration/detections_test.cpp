@@ -1,5 +1,6 @@
 // cs-detections end to end: the real binary against the in-process fake Falcon API.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <set>
 
@@ -227,6 +228,30 @@ TEST_F(DetectionsTest, PlainHttpToANonLoopbackHostIsRefused) {
   const auto [rc, out] = run.run();
   EXPECT_EQ(rc, 2);
   EXPECT_NE(out.find("https"), std::string::npos) << out;
+}
+
+TEST_F(DetectionsTest, ABadFlagOrConfigFileExitsTwoSoSystemdDoesNotRestartIt) {
+  const auto config = work_.path() / "detections.conf";
+  std::ofstream(config) << "poll-intervl = 5\n";
+  const auto [config_rc, config_out] = daemon({"--config", config.string()}).run();
+  EXPECT_EQ(config_rc, 2);
+  EXPECT_NE(config_out.find("poll-intervl"), std::string::npos) << config_out;
+  EXPECT_NE(config_out.find("long flag names"), std::string::npos) << config_out;
+
+  const auto [flag_rc, flag_out] = daemon({"--page-limit", "0"}).run();
+  EXPECT_EQ(flag_rc, 2);
+  EXPECT_NE(flag_out.find("--page-limit"), std::string::npos) << flag_out;
+  EXPECT_EQ(fake_.token_requests(), 0);
+}
+
+TEST_F(DetectionsTest, TheLogFileIsNotWorldReadableWhateverTheCallersUmask) {
+  const mode_t old = ::umask(022);
+  const auto [rc, out] = daemon().run();
+  ::umask(old);
+  ASSERT_EQ(rc, 0) << out;
+  struct stat st {};
+  ASSERT_EQ(::stat((work_.path() / "crowdstrike_integration.log").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & S_IROTH, 0U) << std::oct << st.st_mode;
 }
 
 TEST_F(DetectionsTest, AnAlertOverWazuhsLineLimitIsShrunkNotLost) {

@@ -263,7 +263,7 @@ int run_check(const CheckSetup& s, HttpTransport& transport, Clock& clock, std::
   check_file(r, "output", s.output, "the daemon creates it 0640: chmod o-r it");
   if (s.options.log_target != "journal") {
     if (!s.options.log_dir.empty()) check_directory(r, "log dir", s.options.log_dir);
-    check_file(r, "log file", s.log_file, "the units' UMask=0027 creates it 0640: chmod o-r it");
+    check_file(r, "log file", s.log_file, "the daemon creates it 0640: chmod o-r it");
   }
   if (auto state = StateStore::load(s.state, to_timestamp(clock.system_now())); !state) {
     r.fail("state", state.error().message);

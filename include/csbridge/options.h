@@ -20,9 +20,10 @@ struct CommonOptions {
   bool check{false};           ///< --check: validate the setup and exit (check.h)
   std::filesystem::path workdir{"."};
   bool once{false};
-  double lookback_s{300};   ///< --lookback: overlap before the watermark (late indexing)
+  double lookback_s{300};  ///< --lookback: overlap before the watermark (late indexing)
   bool reset_state{false};
-  std::size_t max_line_bytes{60'000};  ///< --max-line-bytes: Wazuh drops lines over 65 279  ///< --reset-state: delete the state files, then backfill
+  std::size_t max_line_bytes{60'000};  ///< --max-line-bytes: Wazuh drops lines over 65 279  ///<
+                                       ///< --reset-state: delete the state files, then backfill
   double poll_interval_s{30};
   int backfill_days{1};
   int page_limit{1000};

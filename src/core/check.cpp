@@ -40,10 +40,9 @@ class Report {
   [[nodiscard]] bool failed() const { return !failed_.empty(); }
 
   int verdict(const std::string& daemon) {
-    const std::string warn_text =
-        warnings_ == 0 ? std::string{}
-                       : " (" + std::to_string(warnings_) + " warning" +
-                             (warnings_ == 1 ? "" : "s") + ")";
+    const std::string warn_text = warnings_ == 0 ? std::string{}
+                                                 : " (" + std::to_string(warnings_) + " warning" +
+                                                       (warnings_ == 1 ? "" : "s") + ")";
     if (failed_.empty()) {
       out_ << "verdict: OK: " << daemon << " is ready to run" << warn_text << '\n';
       out_.flush();
@@ -85,8 +84,8 @@ Status probe_writable(const fs::path& dir) {
   std::string tmpl = (dir / ".cs-bridge-check.XXXXXX").string();
   const int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
   if (fd < 0) {
-    return Error{ErrorCode::kIo, "cannot create a file in " + quoted(dir) + ": " +
-                                     errno_text(errno)};
+    return Error{ErrorCode::kIo,
+                 "cannot create a file in " + quoted(dir) + ": " + errno_text(errno)};
   }
   (void)::close(fd);
   (void)::unlink(tmpl.c_str());
@@ -248,14 +247,15 @@ int run_check(const CheckSetup& s, HttpTransport& transport, Clock& clock, std::
   }
   const bool have_config = !s.config_file.empty() && fs::is_regular_file(s.config_file, ec);
   r.ok("configuration",
-       have_config ? quoted(s.config_file) + " and the command line"
-                   : "command line only" + (s.config_file.empty()
-                                                 ? std::string{}
-                                                 : " (no " + quoted(s.config_file) + ")"));
+       have_config
+           ? quoted(s.config_file) + " and the command line"
+           : "command line only" +
+                 (s.config_file.empty() ? std::string{} : " (no " + quoted(s.config_file) + ")"));
   r.ok("API", describe_api(s.options));
   if (::geteuid() == 0) {
-    r.note("user", "running as root: file checks do not show what the service user may do "
-                   "(see README, 'Running under systemd')");
+    r.note("user",
+           "running as root: file checks do not show what the service user may do "
+           "(see README, 'Running under systemd')");
   }
 
   // Files.

@@ -70,8 +70,8 @@ Result<std::string> cloud_base_url(std::string_view cloud) {
   if (const Cloud* c = find_cloud(cloud)) return base_url_of(*c);
   std::string names;
   for (const auto& n : cloud_choices()) names += (names.empty() ? "" : ", ") + n;
-  return Error{ErrorCode::kConfig, "--cloud '" + sanitize_for_log(cloud, 40) +
-                                       "' is not one of " + names};
+  return Error{ErrorCode::kConfig,
+               "--cloud '" + sanitize_for_log(cloud, 40) + "' is not one of " + names};
 }
 
 const Cloud* trusted_token_redirect(std::string_view location) {
@@ -97,8 +97,8 @@ CloudDiscoveryTransport::CloudDiscoveryTransport(HttpTransport& inner, std::stri
 void CloudDiscoveryTransport::switch_to(const Cloud& cloud, std::string_view why) {
   const std::string url = base_url_of(cloud);
   if (url == current_) return;
-  spdlog::info("cloud autodiscovery: the API client belongs to {} ({}); using {}", cloud.name,
-               why, url);
+  spdlog::info("cloud autodiscovery: the API client belongs to {} ({}); using {}", cloud.name, why,
+               url);
   current_ = url;
 }
 
@@ -138,9 +138,10 @@ Result<HttpResponse> CloudDiscoveryTransport::send(const HttpRequest& request) {
         switch_to(*c, "X-Cs-Region");
       } else if (!warned_gov_) {
         warned_gov_ = true;
-        spdlog::warn("cloud autodiscovery: X-Cs-Region is '{}', a GovCloud; autodiscovery never "
-                     "switches to GovCloud, set --cloud {}",
-                     c->name, c->name);
+        spdlog::warn(
+            "cloud autodiscovery: X-Cs-Region is '{}', a GovCloud; autodiscovery never "
+            "switches to GovCloud, set --cloud {}",
+            c->name, c->name);
       }
     }
   }

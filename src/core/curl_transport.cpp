@@ -88,7 +88,8 @@ std::string host_of(const std::string& url, std::size_t scheme_len) {
 
 class CurlTransport final : public HttpTransport {
  public:
-  explicit CurlTransport(CurlOptions options) : options_(std::move(options)), easy_(curl_easy_init()) {
+  explicit CurlTransport(CurlOptions options)
+      : options_(std::move(options)), easy_(curl_easy_init()) {
     if (!easy_) throw std::runtime_error("curl_easy_init failed");
   }
 
@@ -104,7 +105,8 @@ class CurlTransport final : public HttpTransport {
     std::array<char, CURL_ERROR_SIZE> errbuf{};
     CurlSlist headers;
     for (const auto& [name, value] : request.headers) {
-      if (!append(headers, name + ": " + value)) return Error{ErrorCode::kTransport, "out of memory"};
+      if (!append(headers, name + ": " + value))
+        return Error{ErrorCode::kTransport, "out of memory"};
     }
     // Drop libcurl's automatic "Expect: 100-continue" on POST bodies.
     if (!append(headers, "Expect:")) return Error{ErrorCode::kTransport, "out of memory"};
@@ -128,7 +130,8 @@ class CurlTransport final : public HttpTransport {
     set(curl_easy_setopt(h, CURLOPT_WRITEDATA, &ex));
     set(curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header));
     set(curl_easy_setopt(h, CURLOPT_HEADERDATA, &ex));
-    if (!options_.ca_bundle.empty()) set(curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_bundle.c_str()));
+    if (!options_.ca_bundle.empty())
+      set(curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_bundle.c_str()));
     if (!options_.proxy.empty()) set(curl_easy_setopt(h, CURLOPT_PROXY, options_.proxy.c_str()));
     if (request.method == "POST") {
       set(curl_easy_setopt(h, CURLOPT_POST, 1L));
@@ -143,8 +146,8 @@ class CurlTransport final : public HttpTransport {
     const CURLcode rc = curl_easy_perform(h);
     if (rc != CURLE_OK) {
       if (ex.too_large) {
-        return Error{ErrorCode::kTooLarge, "response larger than " +
-                                               std::to_string(options_.max_body_bytes) + " bytes"};
+        return Error{ErrorCode::kTooLarge,
+                     "response larger than " + std::to_string(options_.max_body_bytes) + " bytes"};
       }
       std::string detail = errbuf[0] != '\0' ? errbuf.data() : curl_easy_strerror(rc);
       const ErrorCode code =

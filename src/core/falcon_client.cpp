@@ -24,10 +24,10 @@ bool FalconClient::wait_before_retry(const Error& e, int attempt, StopSignal& st
   if (e.code == ErrorCode::kRateLimited) {
     // Retrying exactly at RetryAfter often meets another 429: add jitter on top.
     const milliseconds hint = e.retry_after.value_or(policy_.base);
-    wait = std::min(policy_.max_rate_limit_wait,
-                    hint + milliseconds{static_cast<milliseconds::rep>(
-                               static_cast<double>(policy_.rate_limit_jitter.count()) *
-                               random_unit_())});
+    wait = std::min(
+        policy_.max_rate_limit_wait,
+        hint + milliseconds{static_cast<milliseconds::rep>(
+                   static_cast<double>(policy_.rate_limit_jitter.count()) * random_unit_())});
   }
   spdlog::warn("{}, retrying in {:.1f}s (attempt {}/{})", e.message,
                static_cast<double>(wait.count()) / 1000.0, attempt, policy_.max_attempts);

@@ -66,8 +66,8 @@ Result<std::string> read_file(const std::filesystem::path& path, std::size_t max
   struct stat sb {};
   if (::fstat(fd.get(), &sb) != 0) return io_error("stat", path);
   if (static_cast<std::size_t>(sb.st_size) > max_bytes) {
-    return Error{ErrorCode::kTooLarge, "'" + path.string() + "' is larger than " +
-                                           std::to_string(max_bytes) + " bytes"};
+    return Error{ErrorCode::kTooLarge,
+                 "'" + path.string() + "' is larger than " + std::to_string(max_bytes) + " bytes"};
   }
   std::string out;
   out.resize(static_cast<std::size_t>(sb.st_size));

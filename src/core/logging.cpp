@@ -18,8 +18,8 @@ class PythonLevelFlag final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
               spdlog::memory_buf_t& dest) override {
-    static constexpr std::array<std::string_view, 7> kNames{
-        "DEBUG", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", ""};
+    static constexpr std::array<std::string_view, 7> kNames{"DEBUG", "DEBUG",    "INFO", "WARNING",
+                                                            "ERROR", "CRITICAL", ""};
     const auto n = kNames.at(static_cast<std::size_t>(msg.level));
     dest.append(n.data(), n.data() + n.size());
   }

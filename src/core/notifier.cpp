@@ -11,7 +11,8 @@ namespace {
 /// One line of status text: sd_notify separates assignments with newlines.
 std::string one_line(std::string_view text) {
   std::string s{text};
-  std::replace_if(s.begin(), s.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  std::replace_if(
+      s.begin(), s.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
   return s;
 }
 
@@ -49,8 +50,8 @@ std::unique_ptr<Notifier> make_systemd_notifier() { return std::make_unique<Syst
 WatchdogPinger::WatchdogPinger(Notifier& notifier, const Clock& clock)
     : notifier_(notifier),
       clock_(clock),
-      interval_(std::chrono::duration_cast<std::chrono::milliseconds>(
-          notifier.watchdog_timeout() / 4)) {}
+      interval_(
+          std::chrono::duration_cast<std::chrono::milliseconds>(notifier.watchdog_timeout() / 4)) {}
 
 std::chrono::milliseconds WatchdogPinger::kick(bool force) {
   if (interval_.count() <= 0) return {};

@@ -62,8 +62,9 @@ Result<std::string> OAuth2Client::token() {
           parse_rate_limit_retry_after(resp.header("x-ratelimit-retryafter"), clock_.system_now());
     } else if (resp.status >= 400 && resp.status < 500) {
       e.code = ErrorCode::kAuth;
-      e.message += ": check the API client id/secret, its scopes, the cloud (--base-url) and "
-                   "the IP allow-list";
+      e.message +=
+          ": check the API client id/secret, its scopes, the cloud (--base-url) and "
+          "the IP allow-list";
     } else if (resp.status >= 300 && resp.status < 400) {
       // Redirects are never followed here (--cloud auto follows trusted ones: cloud.h).
       e.code = ErrorCode::kAuth;

@@ -91,7 +91,8 @@ void add_common_options(CLI::App& app, CommonOptions& o, int max_page_limit,
       ->capture_default_str();
   app.add_option("--ca-bundle", o.ca_bundle, "CA bundle file for TLS verification")
       ->check(CLI::ExistingFile);
-  app.add_option("--proxy", o.proxy, "HTTP(S) proxy URL (default: https_proxy etc. from the environment)");
+  app.add_option("--proxy", o.proxy,
+                 "HTTP(S) proxy URL (default: https_proxy etc. from the environment)");
   app.add_option("--connect-timeout", o.connect_timeout_s, "Connect timeout, seconds")
       ->check(CLI::Range(0.1, 600.0))
       ->capture_default_str();

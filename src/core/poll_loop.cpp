@@ -27,7 +27,8 @@ int PollLoop::run(StopSignal& stop) {
     std::chrono::milliseconds requested_wait{0};
     const auto started = clock_.steady_now();
     auto result = cycle_(stop);
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.steady_now() - started);
+    const auto took =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.steady_now() - started);
     if (result) {
       consecutive_failures = 0;
       const CycleStats& s = result.value();
@@ -35,8 +36,8 @@ int PollLoop::run(StopSignal& stop) {
                    s.watermark.empty() ? "none" : s.watermark, s.fetched, s.written, s.pages,
                    took.count());
       if (!s.watermark.empty()) watermark = s.watermark;
-      notifier_.status(fmt::format("watermark {}, {} new, last error {}", watermark, s.written,
-                                   last_error));
+      notifier_.status(
+          fmt::format("watermark {}, {} new, last error {}", watermark, s.written, last_error));
       if (options_.once) return kExitOk;
     } else {
       const Error& e = result.error();
@@ -59,17 +60,18 @@ int PollLoop::run(StopSignal& stop) {
     if (consecutive_failures > 0) {
       // Back off after failures (400/403/404 must not be hammered), at least one interval.
       const int shift = std::min(consecutive_failures - 1, 10);
-      const std::chrono::milliseconds base = std::max(options_.interval, std::chrono::milliseconds{5000});
+      const std::chrono::milliseconds base =
+          std::max(options_.interval, std::chrono::milliseconds{5000});
       wait = std::min(options_.max_error_backoff,
                       std::chrono::milliseconds{base.count() * (std::int64_t{1} << shift)});
       // The failure asked for a longer pause (e.g. a decommissioned API): honour it as a floor.
       wait = std::max(wait, requested_wait);
       if (options_.once) wait = std::min(wait, std::chrono::milliseconds{5000});
       spdlog::warn("retrying the cycle in {}s", wait.count() / 1000);
-      notifier_.status(fmt::format("watermark {}, cycle failed ({} in a row), retrying in {}s, "
-                                   "last error {}",
-                                   watermark, consecutive_failures, wait.count() / 1000,
-                                   last_error));
+      notifier_.status(
+          fmt::format("watermark {}, cycle failed ({} in a row), retrying in {}s, "
+                      "last error {}",
+                      watermark, consecutive_failures, wait.count() / 1000, last_error));
     }
     if (!clock_.sleep_for(wait, stop)) break;
   }

@@ -142,7 +142,8 @@ std::string format_rfc3339(Timestamp t) {
 }
 
 Timestamp to_timestamp(std::chrono::system_clock::time_point tp) {
-  return Timestamp{std::chrono::duration_cast<std::chrono::nanoseconds>(tp.time_since_epoch()).count()};
+  return Timestamp{
+      std::chrono::duration_cast<std::chrono::nanoseconds>(tp.time_since_epoch()).count()};
 }
 
 }  // namespace csbridge

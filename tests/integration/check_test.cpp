@@ -74,8 +74,9 @@ TEST_F(CheckTest, IncidentsProbesCasesOrTheLegacyIncidentsApi) {
   {
     const auto [rc, out] = check({}, CSBRIDGE_INCIDENTS_BIN).run();
     EXPECT_EQ(rc, 0) << out;
-    EXPECT_THAT(out, HasSubstr("ok    Cases: Read: GET /cases/queries/cases/v1?limit=1&sort=updated_"
-                                    "timestamp.asc answered"));
+    EXPECT_THAT(out,
+                HasSubstr("ok    Cases: Read: GET /cases/queries/cases/v1?limit=1&sort=updated_"
+                          "timestamp.asc answered"));
     EXPECT_THAT(out, HasSubstr("verdict: OK: cs-incidents is ready to run"));
   }
   fake_.set_incidents_decommissioned(true);

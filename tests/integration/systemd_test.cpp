@@ -82,9 +82,9 @@ class SystemdTest : public ::testing::Test {
 
 TEST_F(SystemdTest, ReadyStatusWatchdogAndStoppingOverTheNotifySocket) {
   NotifySocket sock{run_.path() / "notify"};
-  const std::vector<std::string> argv{CSBRIDGE_DETECTIONS_BIN, "--base-url", fake_.base_url(),
-                                      "--workdir", work_.path().string(), "--poll-interval",
-                                      "1.5", "--config", ""};
+  const std::vector<std::string> argv{
+      CSBRIDGE_DETECTIONS_BIN, "--base-url", fake_.base_url(), "--workdir", work_.path().string(),
+      "--poll-interval",       "1.5",        "--config",       ""};
   // WatchdogSec=2s: pings every 0.5 s, also while sleeping between cycles.
   ChildProcess daemon{argv,
                       {{"CROWDSTRIKE_CLIENT_ID", "demo-client-id"},
@@ -124,9 +124,12 @@ TEST_F(SystemdTest, TheConfigFileSetsFlagsAndTheCommandLineWins) {
   // base-url is wrong in the file and right on the command line (DaemonRun passes it).
   std::ofstream(config) << "# cs-detections\nbase-url = \"http://127.0.0.1:1\"\n"
                            "page-limit = 7\nlog-target = \"journal\"\n";
-  const auto [rc, out] = DaemonRun{CSBRIDGE_DETECTIONS_BIN, work_.path(), fake_.base_url(),
-                                   {"--config", config.string()}}
-                             .run();
+  const auto [rc, out] = DaemonRun{
+      CSBRIDGE_DETECTIONS_BIN,
+      work_.path(),
+      fake_.base_url(),
+      {"--config",
+       config.string()}}.run();
   ASSERT_EQ(rc, 0) << out;
   const auto requests = fake_.requests();
   ASSERT_FALSE(requests.empty());
@@ -136,26 +139,33 @@ TEST_F(SystemdTest, TheConfigFileSetsFlagsAndTheCommandLineWins) {
 
 TEST_F(SystemdTest, LogTargetJournalWritesNoLogFileAndFileWritesNoStderr) {
   {
-    const auto [rc, out] = DaemonRun{CSBRIDGE_DETECTIONS_BIN, work_.path(), fake_.base_url(),
-                                     {"--config", "", "--log-target", "journal"}}
-                               .run();
+    const auto [rc, out] = DaemonRun{
+        CSBRIDGE_DETECTIONS_BIN,
+        work_.path(),
+        fake_.base_url(),
+        {"--config", "", "--log-target",
+         "journal"}}.run();
     ASSERT_EQ(rc, 0) << out;
     EXPECT_THAT(out, HasSubstr("health status=ok"));
     EXPECT_FALSE(std::filesystem::exists(work_.path() / "crowdstrike_integration.log"));
   }
   TempDir logs;
   TempDir work2;  // a fresh daemon-output.txt
-  const auto [rc, out] =
-      DaemonRun{CSBRIDGE_DETECTIONS_BIN, work2.path(), fake_.base_url(),
-                {"--config", "", "--log-target", "file", "--log-dir", logs.path().string()}}
-          .run();
+  const auto [rc, out] = DaemonRun{
+      CSBRIDGE_DETECTIONS_BIN,
+      work2.path(),
+      fake_.base_url(),
+      {"--config", "", "--log-target", "file", "--log-dir",
+       logs.path().string()}}.run();
   ASSERT_EQ(rc, 0) << out;
   EXPECT_THAT(out, Not(HasSubstr("health status=ok")));
   EXPECT_THAT(slurp(logs.path() / "crowdstrike_integration.log"), HasSubstr("health status=ok"));
 }
 
 TEST_F(SystemdTest, JournalStreamGetsPriorityPrefixes) {
-  DaemonRun run{CSBRIDGE_DETECTIONS_BIN, work_.path(), fake_.base_url(),
+  DaemonRun run{CSBRIDGE_DETECTIONS_BIN,
+                work_.path(),
+                fake_.base_url(),
                 {"--config", "", "--log-target", "journal"}};
   run.env["JOURNAL_STREAM"] = "8:1234";
   run.env["CROWDSTRIKE_CLIENT_SECRET"] = "wrong";

@@ -14,9 +14,9 @@ namespace csbridge {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::FakeTransport;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::FakeTransport;
 
 constexpr const char* kToken = R"({"access_token":"tok","token_type":"bearer","expires_in":1799})";
 
@@ -95,9 +95,9 @@ class DiscoveryTest : public ::testing::Test {
 };
 
 TEST_F(DiscoveryTest, Follows308ToTheClientsCloudAndStaysThere) {
-  http.enqueue(308, "",
-               {{"Location", "https://api.us-2.crowdstrike.com/oauth2/token"},
-                {"X-Cs-Region", "us-2"}});
+  http.enqueue(
+      308, "",
+      {{"Location", "https://api.us-2.crowdstrike.com/oauth2/token"}, {"X-Cs-Region", "us-2"}});
   http.enqueue(201, kToken, {{"X-Cs-Region", "us-2"}});
   http.enqueue(200, "{}");
   ASSERT_TRUE(token());
@@ -158,9 +158,9 @@ TEST_F(DiscoveryTest, RedirectLoopsEndAfterTwoHops) {
 TEST(OAuth2Redirect, WithoutAutodiscoveryA308SaysWhichCloudToUse) {
   testing::FakeClock clock;
   FakeTransport http;
-  http.enqueue(308, "",
-               {{"Location", "https://api.us-2.crowdstrike.com/oauth2/token"},
-                {"X-Cs-Region", "us-2"}});
+  http.enqueue(
+      308, "",
+      {{"Location", "https://api.us-2.crowdstrike.com/oauth2/token"}, {"X-Cs-Region", "us-2"}});
   OAuth2Client oauth{http, clock, Credentials{"id", "s3cret", ""}, "https://api.crowdstrike.com"};
   auto t = oauth.token();
   ASSERT_FALSE(t);

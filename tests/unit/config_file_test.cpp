@@ -51,8 +51,9 @@ TEST(DefaultConfigPath, OnePerDaemonUnderEtcCsBridge) {
 }
 
 TEST_F(ConfigFileTest, TheDefaultFileIsReadWhenItExistsAndFlagsOverrideIt) {
-  write("base-url = \"http://127.0.0.1:9\"\npoll-interval = 12\npage-limit = 7\n"
-        "log-target = \"journal\"\nmember-cid = \"abc\"\nonce = true\n");
+  write(
+      "base-url = \"http://127.0.0.1:9\"\npoll-interval = 12\npage-limit = 7\n"
+      "log-target = \"journal\"\nmember-cid = \"abc\"\nonce = true\n");
   parse({"--page-limit", "9"}, config.string());
   EXPECT_EQ(o.base_url, "http://127.0.0.1:9");
   EXPECT_TRUE(o.base_url_given);

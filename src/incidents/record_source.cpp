@@ -96,6 +96,10 @@ Result<CycleStats> RecordSource::run_cycle(StopSignal& stop) {
 
   stats_.fetched = walker.stats().ids;
   stats_.pages = walker.stats().queries;
+  if (walker.stats().splits > 0) {
+    spdlog::info("Read the window in {} parts ({} queries) so that no query needed an offset",
+                 walker.stats().splits + 1, walker.stats().queries);
+  }
   if (stats_.written == 0) spdlog::info("No new {}s found.", spec_.noun);
   spdlog::info("Cycle complete: total_seen={}, rows_written={}", stats_.fetched, stats_.written);
   if (ctx_.state.watermark()) stats_.watermark = format_rfc3339(*ctx_.state.watermark());
@@ -109,7 +113,6 @@ Result<IdPage> RecordSource::query_ids(const TimeWindow& window, int limit, std:
   req.url = query_target(spec_, window, limit, offset);
   auto page = ctx_.client.call<IdPage>(req, parse_id_page, stop);
   if (!page) return explain(std::move(page).error());
-  if (limit > 1) spdlog::info("Retrieved {} {} IDs.", page.value().ids.size(), spec_.noun);
   return page;
 }
 
@@ -134,6 +137,8 @@ Result<MatchedEntities> RecordSource::hydrate(const std::vector<std::string>& id
 }
 
 Status RecordSource::deliver(std::vector<std::string> ids, StopSignal& stop) {
+  // Logged here, not per query: the ids of a window that is split are not used.
+  spdlog::info("Retrieved {} {} IDs.", ids.size(), spec_.noun);
   StateStore& state = ctx_.state;
   // Ids already written need no details, unless a new version of them is of interest.
   std::unordered_set<std::string_view> on_page;  // views into `ids`, which stays put

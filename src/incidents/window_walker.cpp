@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 namespace csbridge::incidents {
 namespace {
@@ -13,13 +14,20 @@ std::string describe(const TimeWindow& w) {
 
 Error stopped() { return Error{ErrorCode::kStopped, "stopped"}; }
 
+/// Whether the first page of a window holds all of its ids.
+bool holds_everything(const IdPage& first, int limit) {
+  const auto n = static_cast<std::int64_t>(first.ids.size());
+  if (first.total) return *first.total <= n;
+  return n < limit;  // without a total, only a short page is known to be the last
+}
+
 }  // namespace
 
 WindowWalker::WindowWalker(WalkOptions options, Query query, Consumer consumer)
     : options_(options), query_(std::move(query)), consumer_(std::move(consumer)) {
   options_.page_limit = std::max(1, options_.page_limit);
   options_.offset_ceiling = std::max<std::int64_t>(options_.offset_ceiling, options_.page_limit);
-  options_.max_passes = std::max(1, options_.max_passes);
+  options_.max_passes = std::max(2, options_.max_passes);
 }
 
 Status WindowWalker::walk(const TimeWindow& window, StopSignal& stop) {
@@ -35,52 +43,59 @@ Result<IdPage> WindowWalker::query(const TimeWindow& window, int limit, std::int
   return query_(window, limit, offset);
 }
 
+Status WindowWalker::walk_window(const TimeWindow& w, StopSignal& stop) {
+  if (stop.stop_requested()) return stopped();
+  auto first = query(w, options_.page_limit, 0);
+  if (!first) return std::move(first).error();
+  if (holds_everything(first.value(), options_.page_limit)) {
+    // One query, no offsets: a consistent view of the window, whatever changes meanwhile.
+    stats_.ids += first.value().ids.size();
+    if (Status st = consumer_(std::move(first).value().ids); !st) return st;
+    return stop.stop_requested() ? Status{stopped()} : ok();
+  }
+  if (splittable(w)) return split(w, stop);
+  return walk_unsplittable(w, std::move(first).value(), stop);
+}
+
 Status WindowWalker::split(const TimeWindow& w, StopSignal& stop) {
   ++stats_.splits;
   const Timestamp mid{w.from.ns + (w.to.ns - w.from.ns) / 2};
-  spdlog::info("Window {} holds more than the {} ids offset paging can reach; splitting it at '{}'",
-               describe(w), options_.offset_ceiling, format_rfc3339(mid));
+  spdlog::debug("Window {} holds more than one page of ids; splitting it at '{}'", describe(w),
+                format_rfc3339(mid));
   // Both halves include `mid`; the consumer skips what it has already seen.
   if (Status st = walk_window(TimeWindow{w.from, mid}, stop); !st) return st;
   return walk_window(TimeWindow{mid, w.to}, stop);
 }
 
-Status WindowWalker::walk_window(const TimeWindow& w, StopSignal& stop) {
+Status WindowWalker::walk_unsplittable(const TimeWindow& w, IdPage first, StopSignal& stop) {
+  if (first.total && *first.total > options_.offset_ceiling) {
+    const std::int64_t lost = *first.total - options_.offset_ceiling;
+    stats_.unreachable += lost;
+    spdlog::warn(
+        "{} ids in window {}, which is too short to split: only the first {} can be read "
+        "through offset paging, {} are skipped",
+        *first.total, describe(w), options_.offset_ceiling, lost);
+  }
+  // Offsets drift when records change mid-walk (one leaving the window shifts later ones left
+  // past the offset, and one arriving can hide that from the total): walk until two passes
+  // read the same ids. At most offset_ceiling ids are kept.
+  std::set<std::string> previous;
   for (int pass = 1; pass <= options_.max_passes; ++pass) {
-    if (stop.stop_requested()) return stopped();
-    auto first = query(w, options_.page_limit, 0);
-    if (!first) return std::move(first).error();
-    const std::optional<std::int64_t> total = first.value().total;
-    if (total && *total > options_.offset_ceiling) {
-      if (splittable(w)) return split(w, stop);
-      const std::int64_t lost = *total - options_.offset_ceiling;
-      stats_.unreachable += lost;
-      spdlog::warn(
-          "{} ids in window {}, which is too short to split: only the first {} can be read "
-          "through offset paging, {} are skipped",
-          *total, describe(w), options_.offset_ceiling, lost);
+    if (pass > 1) {
+      ++stats_.repeats;
+      auto again = query(w, options_.page_limit, 0);
+      if (!again) return std::move(again).error();
+      first = std::move(again).value();
     }
-    auto walked = walk_pages(w, std::move(first).value(), stop);
+    std::set<std::string> ids;
+    auto walked = walk_pages(w, std::move(first), ids, stop);
     if (!walked) return std::move(walked).error();
-    if (walked.value().more_past_ceiling) {
-      if (splittable(w)) return split(w, stop);
+    if (pass == 1 && walked.value().more_past_ceiling) {
       spdlog::warn("window {} may hold more ids than offset paging can reach; some may be skipped",
                    describe(w));
-      return ok();
     }
-    // A single page used no offsets and cannot have drifted; without totals drift is invisible.
-    if (!total || walked.value().pages <= 1) return ok();
-    auto check = query(w, 1, 0);
-    if (!check) return std::move(check).error();
-    const std::optional<std::int64_t> now_total = check.value().total;
-    if (!now_total || *now_total == *total) return ok();
-    if (pass < options_.max_passes) {
-      ++stats_.repeats;
-      spdlog::info(
-          "The number of ids in window {} changed from {} to {} while it was paged; reading it "
-          "again",
-          describe(w), *total, *now_total);
-    }
+    if (pass > 1 && ids == previous) return ok();
+    previous = std::move(ids);
   }
   spdlog::warn("window {} kept changing over {} passes; moving on", describe(w),
                options_.max_passes);
@@ -88,6 +103,7 @@ Status WindowWalker::walk_window(const TimeWindow& w, StopSignal& stop) {
 }
 
 Result<WindowWalker::PagesOutcome> WindowWalker::walk_pages(const TimeWindow& w, IdPage page,
+                                                            std::set<std::string>& read,
                                                             StopSignal& stop) {
   PagesOutcome outcome;
   std::int64_t offset = 0;
@@ -96,6 +112,7 @@ Result<WindowWalker::PagesOutcome> WindowWalker::walk_pages(const TimeWindow& w,
     ++outcome.pages;
     const auto n = static_cast<std::int64_t>(page.ids.size());
     stats_.ids += page.ids.size();
+    read.insert(page.ids.begin(), page.ids.end());
     if (Status st = consumer_(std::move(page.ids)); !st) return std::move(st).error();
     if (stop.stop_requested()) return stopped();
     if (n < limit) return outcome;  // a short page is the last one

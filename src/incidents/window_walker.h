@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,9 +16,9 @@ namespace csbridge::incidents {
 
 /// Limits of an offset-paged ids query.
 struct WalkOptions {
-  int page_limit{500};                   ///< ids per page
-  std::int64_t offset_ceiling{10000};    ///< Falcon: offset + limit must stay ≤ this
-  int max_passes{3};                     ///< walks of one window while its total keeps changing
+  int page_limit{500};                 ///< ids per page
+  std::int64_t offset_ceiling{10000};  ///< Falcon: offset + limit must stay ≤ this
+  int max_passes{3};                   ///< walks of an unsplittable window until two agree (≥ 2)
   std::int64_t min_split_ns{1'000'000};  ///< windows this short are not split any more
 };
 
@@ -26,20 +27,21 @@ struct WalkStats {
   std::size_t queries{0};       ///< ids queries sent (pages and total checks)
   std::size_t ids{0};           ///< ids handed to the consumer (repeats included)
   std::size_t splits{0};        ///< windows split in two
-  std::size_t repeats{0};       ///< windows walked again because their total changed
+  std::size_t repeats{0};       ///< extra passes over unsplittable windows
   std::int64_t unreachable{0};  ///< ids beyond the ceiling in windows that could not be split
 };
 
-/// Reads every id of a time window through an offset-paged query sorted ascending on the time
-/// field, oldest first, handing each page to the consumer before asking for the next:
-/// * a window with more ids than the offset ceiling allows (total > ceiling, or a full page at
-///   the ceiling when the API sends no total) is split in two halves by time, recursively,
-///   oldest half first; below min_split_ns it is paged as far as the ceiling allows and the
-///   rest is reported (WalkStats::unreachable, a warning);
-/// * offset paging drifts when records change mid-walk (a record leaving the window shifts
-///   later ones left past the offset): after a multi-page walk the window's total is asked
-///   again (limit 1), and if it changed the window is walked again, up to max_passes times.
-///   The consumer must therefore tolerate ids it has seen before.
+/// Reads every id of a time window through a query sorted ascending on the time field, oldest
+/// first, handing each page to the consumer before asking for the next.
+/// Offset paging drifts when records change mid-walk: a record updated past the window shifts
+/// later ones left past the offset, one is never read, and a record arriving at the same time
+/// hides that from the total (Falcon cases have no cursor). So a window is only read in one
+/// query, without offsets: one whose ids do not fit in one page (total above what came back, or
+/// a full page without a total) is split in two halves by time, recursively, oldest half first.
+/// Only a window shorter than 2 × min_split_ns (many ids at one instant) is offset-paged, as
+/// far as the offset ceiling allows (the rest is reported in WalkStats::unreachable and a
+/// warning), and walked again until two passes read the same ids, up to max_passes.
+/// The consumer must therefore tolerate ids it has seen before (halves share their midpoint).
 /// Not thread-safe; errors from the query or the consumer end the walk at once.
 class WindowWalker {
  public:
@@ -64,7 +66,9 @@ class WindowWalker {
 
   Status walk_window(const TimeWindow& window, StopSignal& stop);
   Status split(const TimeWindow& window, StopSignal& stop);
-  Result<PagesOutcome> walk_pages(const TimeWindow& window, IdPage first, StopSignal& stop);
+  Status walk_unsplittable(const TimeWindow& window, IdPage first, StopSignal& stop);
+  Result<PagesOutcome> walk_pages(const TimeWindow& window, IdPage first,
+                                  std::set<std::string>& read, StopSignal& stop);
   Result<IdPage> query(const TimeWindow& window, int limit, std::int64_t offset);
   [[nodiscard]] bool splittable(const TimeWindow& window) const;
 

@@ -221,7 +221,7 @@ TEST_F(IncidentsTest, MoreCasesThanTheOffsetCeilingInOneWindowLandExactlyOnce) {
   const std::string log = slurp(path(kLog));
   EXPECT_THAT(log, HasSubstr("Starting script..."));
   EXPECT_THAT(log, HasSubstr("Retrieving case IDs starting from"));
-  EXPECT_THAT(log, HasSubstr("splitting it at"));
+  EXPECT_THAT(log, HasSubstr("so that no query needed an offset"));
 
   // A second run finds everything already written and hydrates nothing.
   fake_->clear_requests();
@@ -280,26 +280,34 @@ TEST_F(IncidentsTest, ShuffledEntitiesAreMatchedByIdAndAHiddenCaseIsNotMarkedSee
   EXPECT_THAT(slurp(path(kLog)), HasSubstr("1 case IDs listed by the query were not returned"));
 }
 
-TEST_F(IncidentsTest, OffsetDriftMidWalkLosesNothing) {
-  auto truth = add_cases(300, now_ns() - 900 * kSecond, kSecond);
-  // When page 2 is asked for, a case of page 1 is updated past the window's end: every later
-  // case shifts one place left, and a plain offset walk would skip one.
+TEST_F(IncidentsTest, ACaseUpdatedMidWalkWhileAnotherArrivesLosesNothing) {
+  auto truth = add_cases(300, now_ns() - 3000 * kSecond, 10 * kSecond);
+  // While the window is read, an early case is updated (now, past the window's end) and a
+  // late-indexed one arrives inside it: the total stays 300, and an offset walk would shift
+  // every later case one place left past its offset and never read one of them.
   json moved = truth[5];
   moved["version"] = moved["version"].get<int>() + 1;
-  moved["updated_timestamp"] = AlertFactory::format_rfc3339(now_ns() + 5 * kSecond, 9);
+  json late = factory_.make_case(now_ns() - 1500 * kSecond, 1);
   std::atomic<int> queries{0};
   on_request([&](const RecordedRequest& r) {
-    if (r.path == "/cases/queries/cases/v1" && ++queries == 1) fake_->add_case(moved);
+    if (r.path != "/cases/queries/cases/v1" || ++queries != 3) return;
+    moved["updated_timestamp"] = AlertFactory::format_rfc3339(now_ns(), 9);
+    fake_->add_case(moved);
+    fake_->add_case(late);
   });
   ASSERT_EQ(daemon({"--page-limit", "100"}).run().first, 0);
-  truth[5] = moved;  // hydrated after the update
-  expect_cases_exactly_once(truth, rows());
-  EXPECT_THAT(slurp(path(kLog)), HasSubstr("reading it again"));
-  // The watermark stays at the window's end, not at the moved case's later time: cases
-  // updated in between are read by the next cycle.
+  for (const auto& r : requests_to("/cases/queries/cases/v1")) {
+    EXPECT_EQ(params_of(r).at("offset"), "0");
+  }
+  // The watermark stays within the cycle's window, not at the moved case's later time: the
+  // next cycle reads it.
   const auto watermark = AlertFactory::parse_rfc3339(slurp(path("last_case_timestamp.txt")));
   ASSERT_TRUE(watermark);
   EXPECT_LT(*watermark, AlertFactory::parse_rfc3339(moved["updated_timestamp"].get<std::string>()));
+  ASSERT_EQ(daemon({"--page-limit", "100"}).run().first, 0);
+  truth[5] = moved;  // it left the window before the walk reached it: read once, as updated
+  truth.push_back(late);
+  expect_cases_exactly_once(truth, rows());
 }
 
 TEST_F(IncidentsTest, EmitUpdatesWritesAChangedCaseAgainMarkedUpdated) {
@@ -414,14 +422,16 @@ TEST_F(IncidentsTest, IncidentsSourceReadsEveryPageNotJustTheFirst500) {
   for (std::string line; std::getline(lines, line);) {
     ASSERT_TRUE(line.starts_with(R"({"integration":"crowdstrike","cs_kind":"incident",)")) << line;
   }
-  std::vector<std::string> offsets;
+  // Read in windows of at most one page each (the seed read one page of 500 and lost the rest).
+  std::set<std::string> filters;
   for (const auto& r : requests_to("/incidents/queries/incidents/v1")) {
     const auto p = params_of(r);
     EXPECT_EQ(p.at("sort"), "modified_timestamp.asc");
-    EXPECT_EQ(p.at("limit") == "1" || p.at("limit") == "500", true) << p.at("limit");
-    if (p.at("limit") == "500") offsets.push_back(p.at("offset"));
+    EXPECT_EQ(p.at("limit"), "500");
+    EXPECT_EQ(p.at("offset"), "0");
+    filters.insert(p.at("filter"));
   }
-  EXPECT_EQ(offsets, (std::vector<std::string>{"0", "500", "1000"}));
+  EXPECT_GE(filters.size(), 3U);
   for (const auto& r : requests_to("/incidents/entities/incidents/GET/v1")) {
     EXPECT_LE(json::parse(r.body).at("ids").size(), 500U);
   }
@@ -430,8 +440,8 @@ TEST_F(IncidentsTest, IncidentsSourceReadsEveryPageNotJustTheFirst500) {
   EXPECT_FALSE(std::filesystem::exists(path("last_case_ids.json")));
   const std::string log = slurp(path(kLog));
   EXPECT_THAT(log, HasSubstr("Retrieving incident IDs starting from"));
-  EXPECT_THAT(log, HasSubstr("Retrieved 500 incident IDs."));
-  EXPECT_THAT(log, HasSubstr("Retrieving details for 500 incidents..."));
+  EXPECT_THAT(log, ::testing::ContainsRegex("Retrieved [0-9]+ incident IDs[.]"));
+  EXPECT_THAT(log, ::testing::ContainsRegex("Retrieving details for [0-9]+ incidents[.][.][.]"));
   EXPECT_THAT(log, HasSubstr("Writing "));
 }
 

@@ -30,6 +30,7 @@ class FakeIdsApi {
       return Error{ErrorCode::kHttpStatus, "offset + limit must be less than or equal to ceiling"};
     }
     max_offset_plus_limit = std::max(max_offset_plus_limit, offset + limit);
+    max_offset = std::max(max_offset, offset);
     std::vector<std::pair<std::int64_t, std::string>> matching;
     for (const auto& [id, ns] : items_) {
       if (ns >= w.from.ns && ns <= w.to.ns) matching.emplace_back(ns, id);
@@ -50,6 +51,7 @@ class FakeIdsApi {
   bool send_total = true;
   int queries = 0;
   std::int64_t max_offset_plus_limit = 0;
+  std::int64_t max_offset = 0;
 
  private:
   std::map<std::string, std::int64_t> items_;
@@ -74,6 +76,12 @@ class WindowWalkerTest : public ::testing::Test {
           return ok();
         });
     return walker->walk(window, stop);
+  }
+
+  /// `n` ids "same<i>" at one instant, and a window of 1 µs around it: too short to split.
+  TimeWindow fill_one_instant(int n) {
+    for (int i = 0; i < n; ++i) api.add(kT0 + 5, "same" + std::to_string(1000 + i));
+    return TimeWindow{Timestamp{kT0}, Timestamp{kT0 + 1000}};
   }
 
   /// `n` ids "id<i>" spread evenly over the first hour, `per_instant` sharing each instant.
@@ -110,14 +118,40 @@ TEST_F(WindowWalkerTest, AnEmptyWindowIsOneQueryAndOneEmptyPage) {
   EXPECT_EQ(api.queries, 1);
 }
 
-TEST_F(WindowWalkerTest, EveryPageIsReadOnceInOrder) {
+TEST_F(WindowWalkerTest, AWindowOfManyPagesIsSplitUntilEveryPartFitsInOneQuery) {
   fill(2345);
   ASSERT_TRUE(walk(100));
-  EXPECT_EQ(consumed.size(), 2345U);
   EXPECT_EQ(unique().size(), 2345U);
-  EXPECT_TRUE(std::is_sorted(consumed.begin(), consumed.end()));
-  EXPECT_EQ(api.queries, 24 + 1);  // 24 pages, then the total check
+  EXPECT_EQ(api.max_offset, 0);  // never an offset: nothing can drift
+  EXPECT_GE(walker->stats().splits, 23U);
+  EXPECT_LT(api.queries, 2 * 2345 / 100 * 3);
   EXPECT_EQ(walker->stats().repeats, 0U);
+  std::set<std::string> seen;
+  std::int64_t last = 0;
+  for (const auto& id : consumed) {
+    if (!seen.insert(id).second) continue;
+    EXPECT_GE(api.time_of(id), last) << id;  // oldest first
+    last = api.time_of(id);
+  }
+}
+
+TEST_F(WindowWalkerTest, ARecordUpdatedWhileAnotherArrivesLosesNothing) {
+  fill(30);
+  // While page 1 is handled, an early id is updated past the window and a late-indexed one
+  // arrives inside it: an offset walk would skip one id and its total would not change.
+  on_page = [this](int page) {
+    if (page == 1) {
+      api.move("id100002", kT0 + 7200 * kSecond);
+      api.add(kT0 + 1000 * kSecond, "late");
+    }
+    return ok();
+  };
+  ASSERT_TRUE(walk(10));
+  std::set<std::string> want;
+  for (int i = 0; i < 30; ++i) want.insert("id" + std::to_string(100000 + i));
+  want.insert("late");
+  EXPECT_EQ(unique(), want);
+  EXPECT_EQ(api.max_offset, 0);
 }
 
 TEST_F(WindowWalkerTest, MoreThanTheCeilingIsSplitOldestFirstAndNothingIsLost) {
@@ -148,50 +182,73 @@ TEST_F(WindowWalkerTest, FalconsCeilingWithTwelveThousandIdsInOneWindow) {
 
 TEST_F(WindowWalkerTest, AWindowTooShortToSplitIsReadUpToTheCeilingAndTheRestReported) {
   api.ceiling = 100;
-  for (int i = 0; i < 150; ++i) api.add(kT0 + 5, "same" + std::to_string(1000 + i));
-  ASSERT_TRUE(walk(30));
+  const TimeWindow instant = fill_one_instant(150);
+  ASSERT_TRUE(walk(30, instant));
   EXPECT_EQ(unique().size(), 100U);
   EXPECT_EQ(walker->stats().unreachable, 50);
   EXPECT_LE(api.max_offset_plus_limit, 100);  // the last page asked for 10, not 30
 }
 
-TEST_F(WindowWalkerTest, WithoutTotalsAFullPageAtTheCeilingSplitsTheWindow) {
+TEST_F(WindowWalkerTest, WithoutTotalsAFullPageSplitsTheWindow) {
   api.ceiling = 100;
   api.send_total = false;
   fill(350);
   ASSERT_TRUE(walk(25));
   EXPECT_EQ(unique().size(), 350U);
-  EXPECT_GE(walker->stats().splits, 2U);
+  EXPECT_GE(walker->stats().splits, 14U);
+  EXPECT_EQ(api.max_offset, 0);
+}
+
+TEST_F(WindowWalkerTest, WithoutTotalsAnUnsplittableWindowIsPagedUpToTheCeiling) {
+  api.ceiling = 100;
+  api.send_total = false;
+  const TimeWindow instant = fill_one_instant(150);
+  ASSERT_TRUE(walk(25, instant));
+  EXPECT_EQ(unique().size(), 100U);
   EXPECT_LE(api.max_offset_plus_limit, 100);
 }
 
-TEST_F(WindowWalkerTest, OffsetDriftIsCaughtByTheTotalCheckAndASecondPass) {
-  fill(30);
-  // While page 1 is handled, id 2 is updated past the window: ids after it shift left, and
-  // without a second pass the first id of page 2 would never be read.
+TEST_F(WindowWalkerTest, OffsetDriftInAnUnsplittableWindowIsCaughtByComparingPasses) {
+  const TimeWindow instant = fill_one_instant(30);
+  // While page 1 is handled, one id is updated past the window and another arrives in it: ids
+  // shift left past the offset, the total stays 30, and only a second pass reads the skipped one.
   on_page = [this](int page) {
-    if (page == 1) api.move("id100002", kT0 + 7200 * kSecond);
+    if (page == 1) {
+      api.move("same1002", kT0 + 7200 * kSecond);
+      api.add(kT0 + 5, "same9999");
+    }
     return ok();
   };
-  ASSERT_TRUE(walk(10));
+  ASSERT_TRUE(walk(10, instant));
+  std::set<std::string> want;
+  for (int i = 0; i < 30; ++i) want.insert("same" + std::to_string(1000 + i));
+  want.insert("same9999");
+  EXPECT_EQ(unique(), want);
+  EXPECT_EQ(walker->stats().repeats, 2U);  // pass 2 differs from pass 1, pass 3 agrees
+}
+
+TEST_F(WindowWalkerTest, AnUnchangedUnsplittableWindowTakesTwoPasses) {
+  const TimeWindow instant = fill_one_instant(30);
+  ASSERT_TRUE(walk(10, instant));
   EXPECT_EQ(unique().size(), 30U);
   EXPECT_EQ(walker->stats().repeats, 1U);
+  EXPECT_EQ(api.queries, 6);
 }
 
 TEST_F(WindowWalkerTest, TheNumberOfPassesIsBounded) {
-  fill(30);
+  const TimeWindow instant = fill_one_instant(30);
   int added = 0;
   on_page = [this, &added](int) {
-    api.add(kT0 + 10 * kSecond, "late" + std::to_string(added++));  // a window that never settles
+    api.add(kT0 + 5, "late" + std::to_string(added++));  // a window that never settles
     return ok();
   };
-  ASSERT_TRUE(walk(10, TimeWindow{Timestamp{kT0}, Timestamp{kT0 + 3600 * kSecond}}, 3));
+  ASSERT_TRUE(walk(10, instant, 3));
   EXPECT_EQ(walker->stats().repeats, 2U);
   EXPECT_LT(pages, 20);
 }
 
 TEST_F(WindowWalkerTest, AQueryErrorEndsTheWalk) {
-  fill(50);
+  const TimeWindow instant = fill_one_instant(50);
   api.ceiling = 20;  // page 3 would cross it: the fake answers an error (and flags it)
   WalkOptions o;
   o.page_limit = 10;
@@ -204,7 +261,7 @@ TEST_F(WindowWalkerTest, AQueryErrorEndsTheWalk) {
                    return api.query(win, l, off);
                  },
                  [](std::vector<std::string>) { return ok(); }};
-  const Status st = w.walk(TimeWindow{Timestamp{kT0}, Timestamp{kT0 + 3600 * kSecond}}, stop);
+  const Status st = w.walk(instant, stop);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().message, "HTTP 400");
   EXPECT_EQ(calls, 3);
@@ -212,14 +269,17 @@ TEST_F(WindowWalkerTest, AQueryErrorEndsTheWalk) {
 
 TEST_F(WindowWalkerTest, AConsumerErrorEndsTheWalkBeforeTheNextPage) {
   fill(50);
-  on_page = [](int page) -> Status {
-    if (page == 2) return Error{ErrorCode::kIo, "disk full"};
-    return ok();
+  int queries_at_error = -1;
+  on_page = [this, &queries_at_error](int page) -> Status {
+    if (page != 2) return ok();
+    queries_at_error = api.queries;
+    return Error{ErrorCode::kIo, "disk full"};
   };
   const Status st = walk(10);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, ErrorCode::kIo);
-  EXPECT_EQ(api.queries, 2);
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(api.queries, queries_at_error);
 }
 
 TEST_F(WindowWalkerTest, AStopEndsTheWalk) {

@@ -31,7 +31,7 @@ WindowWalker::WindowWalker(WalkOptions options, Query query, Consumer consumer)
 }
 
 Status WindowWalker::walk(const TimeWindow& window, StopSignal& stop) {
-  return walk_window(window, stop);
+  return walk_window(window, std::nullopt, stop);
 }
 
 bool WindowWalker::splittable(const TimeWindow& w) const {
@@ -43,38 +43,63 @@ Result<IdPage> WindowWalker::query(const TimeWindow& window, int limit, std::int
   return query_(window, limit, offset);
 }
 
-Status WindowWalker::walk_window(const TimeWindow& w, StopSignal& stop) {
+Status WindowWalker::walk_window(const TimeWindow& w, std::optional<IdPage> first,
+                                 StopSignal& stop) {
   if (stop.stop_requested()) return stopped();
-  auto first = query(w, options_.page_limit, 0);
-  if (!first) return std::move(first).error();
-  if (holds_everything(first.value(), options_.page_limit)) {
+  if (!first) {
+    auto fetched = query(w, options_.page_limit, 0);
+    if (!fetched) return std::move(fetched).error();
+    first = std::move(fetched).value();
+  }
+  if (holds_everything(*first, options_.page_limit)) {
     // One query, no offsets: a consistent view of the window, whatever changes meanwhile.
-    stats_.ids += first.value().ids.size();
-    if (Status st = consumer_(std::move(first).value().ids); !st) return st;
+    stats_.ids += first->ids.size();
+    if (Status st = consumer_(std::move(first->ids)); !st) return st;
     return stop.stop_requested() ? Status{stopped()} : ok();
   }
-  if (splittable(w)) return split(w, stop);
-  return walk_unsplittable(w, std::move(first).value(), stop);
+  if (!splittable(w)) return walk_by_offset(w, std::move(*first), "too short to split", stop);
+  return split(w, std::move(*first), stop);
 }
 
-Status WindowWalker::split(const TimeWindow& w, StopSignal& stop) {
+Status WindowWalker::split(const TimeWindow& w, IdPage whole, StopSignal& stop) {
   ++stats_.splits;
   const Timestamp mid{w.from.ns + (w.to.ns - w.from.ns) / 2};
   spdlog::debug("Window {} holds more than one page of ids; splitting it at '{}'", describe(w),
                 format_rfc3339(mid));
   // Both halves include `mid`; the consumer skips what it has already seen.
-  if (Status st = walk_window(TimeWindow{w.from, mid}, stop); !st) return st;
-  return walk_window(TimeWindow{mid, w.to}, stop);
+  const TimeWindow older{w.from, mid};
+  const TimeWindow newer{mid, w.to};
+  auto older_first = query(older, options_.page_limit, 0);
+  if (!older_first) return std::move(older_first).error();
+  if (whole.total && older_first.value().total) {
+    // An API that ignored either bound of the window would make every split look as full as
+    // its parent and recurse down to min_split_ns everywhere: the halves' totals tell.
+    auto newer_first = query(newer, 1, 0);
+    if (!newer_first) return std::move(newer_first).error();
+    if (newer_first.value().total && *older_first.value().total + *newer_first.value().total >
+                                         *whole.total + options_.page_limit) {
+      ++stats_.unnarrowed;
+      spdlog::error(
+          "The ids query does not apply the time window of its filter ({} ids in {}, {} + {} in "
+          "its halves); reading the window by offset instead, which can miss records that "
+          "change meanwhile",
+          *whole.total, describe(w), *older_first.value().total, *newer_first.value().total);
+      return walk_by_offset(w, std::move(whole), "not narrowed by the API", stop);
+    }
+  }
+  if (Status st = walk_window(older, std::move(older_first).value(), stop); !st) return st;
+  return walk_window(newer, std::nullopt, stop);
 }
 
-Status WindowWalker::walk_unsplittable(const TimeWindow& w, IdPage first, StopSignal& stop) {
+Status WindowWalker::walk_by_offset(const TimeWindow& w, IdPage first, std::string_view why,
+                                    StopSignal& stop) {
   if (first.total && *first.total > options_.offset_ceiling) {
     const std::int64_t lost = *first.total - options_.offset_ceiling;
     stats_.unreachable += lost;
     spdlog::warn(
-        "{} ids in window {}, which is too short to split: only the first {} can be read "
-        "through offset paging, {} are skipped",
-        *first.total, describe(w), options_.offset_ceiling, lost);
+        "{} ids in window {} ({}): only the first {} can be read through offset paging, {} are "
+        "skipped",
+        *first.total, describe(w), why, options_.offset_ceiling, lost);
   }
   // Offsets drift when records change mid-walk (one leaving the window shifts later ones left
   // past the offset, and one arriving can hide that from the total): walk until two passes

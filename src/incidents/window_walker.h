@@ -3,8 +3,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api_pages.h"
@@ -29,6 +31,7 @@ struct WalkStats {
   std::size_t splits{0};        ///< windows split in two
   std::size_t repeats{0};       ///< extra passes over unsplittable windows
   std::int64_t unreachable{0};  ///< ids beyond the ceiling in windows that could not be split
+  std::size_t unnarrowed{0};    ///< windows the API did not narrow (offset-paged instead)
 };
 
 /// Reads every id of a time window through a query sorted ascending on the time field, oldest
@@ -38,9 +41,11 @@ struct WalkStats {
 /// hides that from the total (Falcon cases have no cursor). So a window is only read in one
 /// query, without offsets: one whose ids do not fit in one page (total above what came back, or
 /// a full page without a total) is split in two halves by time, recursively, oldest half first.
-/// Only a window shorter than 2 × min_split_ns (many ids at one instant) is offset-paged, as
-/// far as the offset ceiling allows (the rest is reported in WalkStats::unreachable and a
-/// warning), and walked again until two passes read the same ids, up to max_passes.
+/// Only a window shorter than 2 × min_split_ns (many ids at one instant), or one whose halves
+/// hold more than a page beyond the whole (an API not applying the time filter: an error is
+/// logged) is offset-paged, as far as the offset ceiling allows (the rest is reported in
+/// WalkStats::unreachable and a warning), and walked again until two passes read the same ids,
+/// up to max_passes.
 /// The consumer must therefore tolerate ids it has seen before (halves share their midpoint).
 /// Not thread-safe; errors from the query or the consumer end the walk at once.
 class WindowWalker {
@@ -64,9 +69,11 @@ class WindowWalker {
     bool more_past_ceiling{false};  ///< a full page ended at the ceiling, total unknown
   };
 
-  Status walk_window(const TimeWindow& window, StopSignal& stop);
-  Status split(const TimeWindow& window, StopSignal& stop);
-  Status walk_unsplittable(const TimeWindow& window, IdPage first, StopSignal& stop);
+  /// `first`: the window's first page if already fetched.
+  Status walk_window(const TimeWindow& window, std::optional<IdPage> first, StopSignal& stop);
+  Status split(const TimeWindow& window, IdPage whole, StopSignal& stop);
+  Status walk_by_offset(const TimeWindow& window, IdPage first, std::string_view why,
+                        StopSignal& stop);
   Result<PagesOutcome> walk_pages(const TimeWindow& window, IdPage first,
                                   std::set<std::string>& read, StopSignal& stop);
   Result<IdPage> query(const TimeWindow& window, int limit, std::int64_t offset);

@@ -427,7 +427,7 @@ TEST_F(IncidentsTest, IncidentsSourceReadsEveryPageNotJustTheFirst500) {
   for (const auto& r : requests_to("/incidents/queries/incidents/v1")) {
     const auto p = params_of(r);
     EXPECT_EQ(p.at("sort"), "modified_timestamp.asc");
-    EXPECT_EQ(p.at("limit"), "500");
+    EXPECT_TRUE(p.at("limit") == "500" || p.at("limit") == "1") << p.at("limit");  // 1: a total
     EXPECT_EQ(p.at("offset"), "0");
     filters.insert(p.at("filter"));
   }

@@ -33,7 +33,9 @@ class FakeIdsApi {
     max_offset = std::max(max_offset, offset);
     std::vector<std::pair<std::int64_t, std::string>> matching;
     for (const auto& [id, ns] : items_) {
-      if (ns >= w.from.ns && ns <= w.to.ns) matching.emplace_back(ns, id);
+      if ((ignore_from || ns >= w.from.ns) && (ignore_to || ns <= w.to.ns)) {
+        matching.emplace_back(ns, id);
+      }
     }
     std::sort(matching.begin(), matching.end());
     IdPage page;
@@ -49,6 +51,8 @@ class FakeIdsApi {
 
   std::int64_t ceiling = 10000;
   bool send_total = true;
+  bool ignore_from = false;  ///< an API not applying the lower bound of the time filter
+  bool ignore_to = false;    ///< ... or its upper bound
   int queries = 0;
   std::int64_t max_offset_plus_limit = 0;
   std::int64_t max_offset = 0;
@@ -206,6 +210,21 @@ TEST_F(WindowWalkerTest, WithoutTotalsAnUnsplittableWindowIsPagedUpToTheCeiling)
   ASSERT_TRUE(walk(25, instant));
   EXPECT_EQ(unique().size(), 100U);
   EXPECT_LE(api.max_offset_plus_limit, 100);
+}
+
+TEST_F(WindowWalkerTest, AnApiIgnoringTheTimeFilterIsReadByOffsetInsteadOfSplitForever) {
+  for (int ignored = 0; ignored < 3; ++ignored) {
+    SCOPED_TRACE(ignored);
+    api = FakeIdsApi{};
+    consumed.clear();
+    api.ignore_from = ignored != 1;
+    api.ignore_to = ignored != 0;
+    fill(2000);
+    ASSERT_TRUE(walk(100));
+    EXPECT_EQ(unique().size(), 2000U);
+    EXPECT_GE(walker->stats().unnarrowed, 1U);
+    EXPECT_LT(api.queries, 300);  // not the millions of a split down to 1 ms everywhere
+  }
 }
 
 TEST_F(WindowWalkerTest, OffsetDriftInAnUnsplittableWindowIsCaughtByComparingPasses) {

@@ -91,7 +91,9 @@ Result<CycleStats> RecordSource::run_cycle(StopSignal& stop) {
                       [&](const TimeWindow& w, int limit, std::int64_t offset) {
                         return query_ids(w, limit, offset, stop);
                       },
-                      [&](std::vector<std::string> ids) { return deliver(std::move(ids), stop); }};
+                      [&](const TimeWindow& w, std::vector<std::string> ids) {
+                        return deliver(w, std::move(ids), stop);
+                      }};
   if (Status st = walker.walk(window, stop); !st) return std::move(st).error();
 
   stats_.fetched = walker.stats().ids;
@@ -136,7 +138,8 @@ Result<MatchedEntities> RecordSource::hydrate(const std::vector<std::string>& id
   return match_by_id(std::move(entities), ids, spec_.id_field);
 }
 
-Status RecordSource::deliver(std::vector<std::string> ids, StopSignal& stop) {
+Status RecordSource::deliver(const TimeWindow& window, std::vector<std::string> ids,
+                             StopSignal& stop) {
   // Logged here, not per query: the ids of a window that is split are not used.
   spdlog::info("Retrieved {} {} IDs.", ids.size(), spec_.noun);
   StateStore& state = ctx_.state;
@@ -169,7 +172,7 @@ Status RecordSource::deliver(std::vector<std::string> ids, StopSignal& stop) {
     if (!found) return std::move(found).error();
     attack = std::move(found).value();
   }
-  const PageRows page = render(matched.records, enrich ? &attack : nullptr);
+  const PageRows page = render(matched.records, enrich ? &attack : nullptr, window.to);
   if (page.bad_times > 0) {
     spdlog::warn("{} {}s without a usable {} for the watermark", page.bad_times, spec_.noun,
                  spec_.time_field);
@@ -195,7 +198,8 @@ Result<AttackNamesById> RecordSource::lookup_attack(const std::vector<ordered_js
 }
 
 RecordSource::PageRows RecordSource::render(const std::vector<ordered_json>& records,
-                                            const AttackNamesById* attack) const {
+                                            const AttackNamesById* attack,
+                                            Timestamp window_end) const {
   const StateStore& state = ctx_.state;
   PageRows page;
   for (const auto& record : records) {
@@ -219,11 +223,11 @@ RecordSource::PageRows RecordSource::render(const std::vector<ordered_json>& rec
       ++page.rows;
     }
     if (time) {
-      // A record updated after the query (between it and the hydration) is newer than the
-      // window's end; moving the watermark past that end would skip records updated in
-      // between, which this cycle's query has not seen.
-      const Timestamp capped = std::min(*time, now_);
-      if (!page.newest || capped > *page.newest) page.newest = capped;
+      // A record updated after the query (between it and the hydration) is now past the end of
+      // the page's window, and the walk may not have read the records in between (later parts
+      // of a split window, later pages): its time says nothing of how far the walk got, and the
+      // next cycle reads it again anyway (it is newer than any watermark of this one).
+      if (*time <= window_end && (!page.newest || *time > *page.newest)) page.newest = *time;
     } else {
       ++page.bad_times;
     }

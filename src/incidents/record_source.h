@@ -41,7 +41,7 @@ class RecordSource {
  private:
   Result<IdPage> query_ids(const TimeWindow& window, int limit, std::int64_t offset,
                            StopSignal& stop);
-  Status deliver(std::vector<std::string> ids, StopSignal& stop);
+  Status deliver(const TimeWindow& window, std::vector<std::string> ids, StopSignal& stop);
   Result<MatchedEntities> hydrate(const std::vector<std::string>& ids, StopSignal& stop);
   /// Technique/tactic names of the alerts the cases name (--enrich-techniques).
   Result<AttackNamesById> lookup_attack(const std::vector<nlohmann::ordered_json>& records,
@@ -55,9 +55,10 @@ class RecordSource {
     std::optional<Timestamp> newest{};
     std::size_t bad_times{0};  ///< records without a usable time field
   };
-  /// Dedupes the page's records against the seen set and renders the rows to write.
+  /// Dedupes the page's records against the seen set and renders the rows to write; `newest`
+  /// only counts records up to the end of the page's window.
   [[nodiscard]] PageRows render(const std::vector<nlohmann::ordered_json>& records,
-                                const AttackNamesById* attack) const;
+                                const AttackNamesById* attack, Timestamp window_end) const;
   [[nodiscard]] Error explain(Error e) const;
 
   DaemonContext& ctx_;

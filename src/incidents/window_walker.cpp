@@ -21,6 +21,13 @@ bool holds_everything(const IdPage& first, int limit) {
   return n < limit;  // without a total, only a short page is known to be the last
 }
 
+/// Whether the totals of a window's halves show an API that ignored a bound of the time filter:
+/// then one half holds as many as the whole and both together more than a page beyond it.
+/// (Honoured, they add up to the whole plus the ids exactly at the midpoint, counted twice.)
+bool not_narrowed(std::int64_t whole, std::int64_t older, std::int64_t newer, int limit) {
+  return (older >= whole || newer >= whole) && older + newer > whole + limit;
+}
+
 }  // namespace
 
 WindowWalker::WindowWalker(WalkOptions options, Query query, Consumer consumer)
@@ -54,9 +61,13 @@ Status WindowWalker::walk_window(const TimeWindow& w, std::optional<IdPage> firs
   if (holds_everything(*first, options_.page_limit)) {
     // One query, no offsets: a consistent view of the window, whatever changes meanwhile.
     stats_.ids += first->ids.size();
-    if (Status st = consumer_(std::move(first->ids)); !st) return st;
+    if (Status st = consumer_(w, std::move(first->ids)); !st) return st;
     return stop.stop_requested() ? Status{stopped()} : ok();
   }
+  // Without a total an API filtering by time cannot be told from one that does not (each
+  // split would look as full as its parent), so such a window is read by offset, and split
+  // only when it reaches the offset ceiling.
+  if (!first->total) return walk_by_offset(w, std::move(*first), "no total", stop);
   if (!splittable(w)) return walk_by_offset(w, std::move(*first), "too short to split", stop);
   return split(w, std::move(*first), stop);
 }
@@ -76,8 +87,9 @@ Status WindowWalker::split(const TimeWindow& w, IdPage whole, StopSignal& stop) 
     // its parent and recurse down to min_split_ns everywhere: the halves' totals tell.
     auto newer_first = query(newer, 1, 0);
     if (!newer_first) return std::move(newer_first).error();
-    if (newer_first.value().total && *older_first.value().total + *newer_first.value().total >
-                                         *whole.total + options_.page_limit) {
+    if (newer_first.value().total &&
+        not_narrowed(*whole.total, *older_first.value().total, *newer_first.value().total,
+                     options_.page_limit)) {
       ++stats_.unnarrowed;
       spdlog::error(
           "The ids query does not apply the time window of its filter ({} ids in {}, {} + {} in "
@@ -116,6 +128,13 @@ Status WindowWalker::walk_by_offset(const TimeWindow& w, IdPage first, std::stri
     auto walked = walk_pages(w, std::move(first), ids, stop);
     if (!walked) return std::move(walked).error();
     if (pass == 1 && walked.value().more_past_ceiling) {
+      if (splittable(w) && stats_.ceiling_splits < options_.max_ceiling_splits) {
+        ++stats_.ceiling_splits;
+        ++stats_.splits;
+        const Timestamp mid{w.from.ns + (w.to.ns - w.from.ns) / 2};
+        if (Status st = walk_window(TimeWindow{w.from, mid}, std::nullopt, stop); !st) return st;
+        return walk_window(TimeWindow{mid, w.to}, std::nullopt, stop);
+      }
       spdlog::warn("window {} may hold more ids than offset paging can reach; some may be skipped",
                    describe(w));
     }
@@ -138,7 +157,7 @@ Result<WindowWalker::PagesOutcome> WindowWalker::walk_pages(const TimeWindow& w,
     const auto n = static_cast<std::int64_t>(page.ids.size());
     stats_.ids += page.ids.size();
     read.insert(page.ids.begin(), page.ids.end());
-    if (Status st = consumer_(std::move(page.ids)); !st) return std::move(st).error();
+    if (Status st = consumer_(w, std::move(page.ids)); !st) return std::move(st).error();
     if (stop.stop_requested()) return stopped();
     if (n < limit) return outcome;  // a short page is the last one
     if (page.total && offset + n >= *page.total) return outcome;

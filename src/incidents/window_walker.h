@@ -22,16 +22,20 @@ struct WalkOptions {
   std::int64_t offset_ceiling{10000};  ///< Falcon: offset + limit must stay ≤ this
   int max_passes{3};                   ///< walks of an unsplittable window until two agree (≥ 2)
   std::int64_t min_split_ns{1'000'000};  ///< windows this short are not split any more
+  /// Splits of windows without totals that reached the ceiling; bounds the queries against an
+  /// API that sends no total and ignores the time filter (~10 M ids at Falcon's ceiling).
+  std::size_t max_ceiling_splits{1024};
 };
 
 /// What a walk did, for logs and tests.
 struct WalkStats {
-  std::size_t queries{0};       ///< ids queries sent (pages and total checks)
-  std::size_t ids{0};           ///< ids handed to the consumer (repeats included)
-  std::size_t splits{0};        ///< windows split in two
-  std::size_t repeats{0};       ///< extra passes over unsplittable windows
-  std::int64_t unreachable{0};  ///< ids beyond the ceiling in windows that could not be split
-  std::size_t unnarrowed{0};    ///< windows the API did not narrow (offset-paged instead)
+  std::size_t queries{0};         ///< ids queries sent (pages and total checks)
+  std::size_t ids{0};             ///< ids handed to the consumer (repeats included)
+  std::size_t splits{0};          ///< windows split in two
+  std::size_t ceiling_splits{0};  ///< of which windows without totals at the offset ceiling
+  std::size_t repeats{0};         ///< extra passes over unsplittable windows
+  std::int64_t unreachable{0};    ///< ids beyond the ceiling in windows that could not be split
+  std::size_t unnarrowed{0};      ///< windows the API did not narrow (offset-paged instead)
 };
 
 /// Reads every id of a time window through a query sorted ascending on the time field, oldest
@@ -39,13 +43,14 @@ struct WalkStats {
 /// Offset paging drifts when records change mid-walk: a record updated past the window shifts
 /// later ones left past the offset, one is never read, and a record arriving at the same time
 /// hides that from the total (Falcon cases have no cursor). So a window is only read in one
-/// query, without offsets: one whose ids do not fit in one page (total above what came back, or
-/// a full page without a total) is split in two halves by time, recursively, oldest half first.
-/// Only a window shorter than 2 × min_split_ns (many ids at one instant), or one whose halves
-/// hold more than a page beyond the whole (an API not applying the time filter: an error is
-/// logged) is offset-paged, as far as the offset ceiling allows (the rest is reported in
-/// WalkStats::unreachable and a warning), and walked again until two passes read the same ids,
-/// up to max_passes.
+/// query, without offsets: one whose ids do not fit in one page (its total is above what came
+/// back) is split in two halves by time, recursively, oldest half first.
+/// Offset-paged instead, as far as the offset ceiling allows (the rest is reported in
+/// WalkStats::unreachable and a warning), and walked again until two passes read the same ids
+/// (up to max_passes), are only: a window shorter than 2 × min_split_ns (many ids at one
+/// instant); one whose halves show that the API ignores the time filter (an error is logged);
+/// and, from an API that sends no total, a window with more than one page (split when a full
+/// page reaches the ceiling, at most max_ceiling_splits times a walk).
 /// The consumer must therefore tolerate ids it has seen before (halves share their midpoint).
 /// Not thread-safe; errors from the query or the consumer end the walk at once.
 class WindowWalker {
@@ -53,8 +58,10 @@ class WindowWalker {
   /// Fetches one page: ids of `window` from `offset`, at most `limit`.
   using Query =
       std::function<Result<IdPage>(const TimeWindow& window, int limit, std::int64_t offset)>;
-  /// Handles one page of ids (e.g. hydrates and commits them).
-  using Consumer = std::function<Status(std::vector<std::string> ids)>;
+  /// Handles one page of ids of `window` (e.g. hydrates and commits them). The window matters
+  /// for the watermark: a record whose time is now past its end changed after the query and
+  /// says nothing about how far the walk got.
+  using Consumer = std::function<Status(const TimeWindow& window, std::vector<std::string> ids)>;
 
   WindowWalker(WalkOptions options, Query query, Consumer consumer);
 

@@ -104,10 +104,11 @@ struct DaemonRun {
   std::vector<std::string> extra_args{};
   std::map<std::string, std::string> env{{"CROWDSTRIKE_CLIENT_ID", "demo-client-id"},
                                          {"CROWDSTRIKE_CLIENT_SECRET", "demo-client-secret"}};
+  std::string max_attempts{"10"};  ///< --max-attempts (given once: CLI11 refuses a repeat)
 
   [[nodiscard]] std::vector<std::string> argv() const {
     std::vector<std::string> a{binary,      "--once",         "--base-url",     base_url,
-                               "--workdir", workdir.string(), "--max-attempts", "10"};
+                               "--workdir", workdir.string(), "--max-attempts", max_attempts};
     a.insert(a.end(), extra_args.begin(), extra_args.end());
     return a;
   }

@@ -310,6 +310,40 @@ TEST_F(IncidentsTest, ACaseUpdatedMidWalkWhileAnotherArrivesLosesNothing) {
   expect_cases_exactly_once(truth, rows());
 }
 
+TEST_F(IncidentsTest, ACaseUpdatedBeforeItsHydrationDoesNotMoveTheWatermarkPastUnreadCases) {
+  auto truth = add_cases(200, now_ns() - 3 * 3600 * kSecond, 30 * kSecond, true);
+  // The oldest case is read in the first part of the split window, but hydrated as updated an
+  // hour from now (the query saw it old); then every further query fails, ending the cycle
+  // with the later parts unread. Its time must not become the watermark, or the next cycle
+  // would start an hour from now and never read the other 199.
+  const std::string future = AlertFactory::format_rfc3339(now_ns() + 3600 * kSecond, 9);
+  fake_->set_raw_replacement(
+      R"("updated_timestamp":")" + truth[0].at("updated_timestamp").get<std::string>() + '"',
+      R"("updated_timestamp":")" + future + '"');
+  std::atomic<bool> failing{false};
+  on_request([&](const RecordedRequest& r) {
+    if (r.path == "/cases/entities/cases/v2" && !failing.exchange(true)) {
+      fake_->inject(Fault::kErrorsIn200, 1000, "/cases/queries/");
+    }
+  });
+  auto failing_run = daemon({"--page-limit", "50"});
+  failing_run.max_attempts = "1";
+  const auto [rc, out] = failing_run.run();
+  ASSERT_NE(rc, 0) << out;
+  ASSERT_TRUE(failing);
+  ASSERT_FALSE(rows().empty());
+  const auto watermark = AlertFactory::parse_rfc3339(slurp(path("last_case_timestamp.txt")));
+  ASSERT_TRUE(watermark);
+  EXPECT_LT(*watermark, now_ns() - 3600 * kSecond);
+
+  on_request(nullptr);
+  fake_->clear_faults();
+  fake_->clear_raw_replacements();
+  ASSERT_EQ(daemon({"--page-limit", "50"}).run().first, 0);
+  truth[0]["updated_timestamp"] = future;  // as written
+  expect_cases_exactly_once(truth, rows());
+}
+
 TEST_F(IncidentsTest, EmitUpdatesWritesAChangedCaseAgainMarkedUpdated) {
   auto truth = add_cases(40, now_ns() - 900 * kSecond, kSecond);
   ASSERT_EQ(daemon({"--emit-updates"}).run().first, 0);

@@ -73,7 +73,8 @@ class WindowWalkerTest : public ::testing::Test {
     o.max_passes = max_passes;
     walker = std::make_unique<WindowWalker>(
         o, [this](const TimeWindow& w, int l, std::int64_t off) { return api.query(w, l, off); },
-        [this](std::vector<std::string> ids) -> Status {
+        [this](const TimeWindow& w, std::vector<std::string> ids) -> Status {
+          windows.push_back(w);
           ++pages;
           for (auto& id : ids) consumed.push_back(std::move(id));
           if (on_page) return on_page(pages);
@@ -104,6 +105,7 @@ class WindowWalkerTest : public ::testing::Test {
   StopSignal stop;
   std::unique_ptr<WindowWalker> walker;
   std::vector<std::string> consumed;
+  std::vector<TimeWindow> windows;  ///< the window of each consumed page
   int pages = 0;
   std::function<Status(int page)> on_page;
 };
@@ -193,14 +195,38 @@ TEST_F(WindowWalkerTest, AWindowTooShortToSplitIsReadUpToTheCeilingAndTheRestRep
   EXPECT_LE(api.max_offset_plus_limit, 100);  // the last page asked for 10, not 30
 }
 
-TEST_F(WindowWalkerTest, WithoutTotalsAFullPageSplitsTheWindow) {
+TEST_F(WindowWalkerTest, WithoutTotalsAWindowIsPagedTwiceAndSplitOnlyAtTheCeiling) {
   api.ceiling = 100;
   api.send_total = false;
   fill(350);
   ASSERT_TRUE(walk(25));
   EXPECT_EQ(unique().size(), 350U);
-  EXPECT_GE(walker->stats().splits, 14U);
-  EXPECT_EQ(api.max_offset, 0);
+  EXPECT_GE(walker->stats().ceiling_splits, 2U);
+  EXPECT_EQ(walker->stats().ceiling_splits, walker->stats().splits);
+  EXPECT_LE(api.max_offset_plus_limit, 100);
+}
+
+TEST_F(WindowWalkerTest, WithoutTotalsAnApiIgnoringTheTimeFilterCostsBoundedQueries) {
+  api.send_total = false;
+  api.ignore_from = true;
+  api.ignore_to = true;
+  fill(600);
+  ASSERT_TRUE(walk(100, TimeWindow{Timestamp{kT0}, Timestamp{kT0 + 5 * 86400 * kSecond}}));
+  EXPECT_EQ(unique().size(), 600U);
+  EXPECT_EQ(walker->stats().splits, 0U);
+  EXPECT_LE(api.queries, 3 * 7);  // up to 3 passes of 7 pages
+}
+
+TEST_F(WindowWalkerTest, ManyIdsExactlyAtTheMidpointAreNotMistakenForAnIgnoredFilter) {
+  const TimeWindow window{Timestamp{kT0}, Timestamp{kT0 + 7200 * kSecond}};
+  const std::int64_t mid = kT0 + 3600 * kSecond;
+  for (int i = 0; i < 600; ++i) api.add(mid, "mid" + std::to_string(1000 + i));
+  for (int i = 0; i < 11000; ++i) {
+    api.add(kT0 + 1 + i * (7200 * kSecond / 11000), "id" + std::to_string(100000 + i));
+  }
+  ASSERT_TRUE(walk(500, window));
+  EXPECT_EQ(walker->stats().unnarrowed, 0U);
+  EXPECT_EQ(unique().size(), 11600U);
 }
 
 TEST_F(WindowWalkerTest, WithoutTotalsAnUnsplittableWindowIsPagedUpToTheCeiling) {
@@ -279,7 +305,7 @@ TEST_F(WindowWalkerTest, AQueryErrorEndsTheWalk) {
                    if (off + l > api.ceiling) return Error{ErrorCode::kHttpStatus, "HTTP 400"};
                    return api.query(win, l, off);
                  },
-                 [](std::vector<std::string>) { return ok(); }};
+                 [](const TimeWindow&, std::vector<std::string>) { return ok(); }};
   const Status st = w.walk(instant, stop);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().message, "HTTP 400");

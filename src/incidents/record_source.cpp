@@ -91,9 +91,11 @@ Result<CycleStats> RecordSource::run_cycle(StopSignal& stop) {
                       [&](const TimeWindow& w, int limit, std::int64_t offset) {
                         return query_ids(w, limit, offset, stop);
                       },
-                      [&](const TimeWindow& w, std::vector<std::string> ids) {
-                        return deliver(w, std::move(ids), stop);
-                      }};
+                      [&](const TimeWindow& w, std::vector<std::string> ids, bool provisional) {
+                        return deliver(w, std::move(ids), provisional, stop);
+                      },
+                      [&](const TimeWindow& w) { return settle(w); }};
+  held_newest_.reset();
   if (Status st = walker.walk(window, stop); !st) return std::move(st).error();
 
   stats_.fetched = walker.stats().ids;
@@ -139,7 +141,7 @@ Result<MatchedEntities> RecordSource::hydrate(const std::vector<std::string>& id
 }
 
 Status RecordSource::deliver(const TimeWindow& window, std::vector<std::string> ids,
-                             StopSignal& stop) {
+                             bool provisional, StopSignal& stop) {
   // Logged here, not per query: the ids of a window that is split are not used.
   spdlog::info("Retrieved {} {} IDs.", ids.size(), spec_.noun);
   StateStore& state = ctx_.state;
@@ -177,11 +179,23 @@ Status RecordSource::deliver(const TimeWindow& window, std::vector<std::string> 
     spdlog::warn("{} {}s without a usable {} for the watermark", page.bad_times, spec_.noun,
                  spec_.time_field);
   }
-  if (Status st = ctx_.delivery.commit(page.lines, page.rows, page.keys, page.newest); !st) {
-    return st;
+  std::optional<Timestamp> newest = page.newest;
+  if (provisional) {
+    // Offset drift may have skipped older ids of this window: hold the time until it settles.
+    if (newest && (!held_newest_ || *newest > *held_newest_)) held_newest_ = newest;
+    newest.reset();
   }
+  if (Status st = ctx_.delivery.commit(page.lines, page.rows, page.keys, newest); !st) return st;
   stats_.written += page.rows;
   return ok();
+}
+
+Status RecordSource::settle(const TimeWindow& window) {
+  if (!held_newest_) return ok();
+  // Held times may come from a larger window this one was split from: only this one is read.
+  const Timestamp newest = std::min(*held_newest_, window.to);
+  held_newest_.reset();
+  return ctx_.delivery.commit({}, 0, {}, newest);
 }
 
 Result<AttackNamesById> RecordSource::lookup_attack(const std::vector<ordered_json>& records,

@@ -41,7 +41,10 @@ class RecordSource {
  private:
   Result<IdPage> query_ids(const TimeWindow& window, int limit, std::int64_t offset,
                            StopSignal& stop);
-  Status deliver(const TimeWindow& window, std::vector<std::string> ids, StopSignal& stop);
+  Status deliver(const TimeWindow& window, std::vector<std::string> ids, bool provisional,
+                 StopSignal& stop);
+  /// Moves the watermark to the newest time held back from an offset-paged window's pages.
+  Status settle(const TimeWindow& window);
   Result<MatchedEntities> hydrate(const std::vector<std::string>& ids, StopSignal& stop);
   /// Technique/tactic names of the alerts the cases name (--enrich-techniques).
   Result<AttackNamesById> lookup_attack(const std::vector<nlohmann::ordered_json>& records,
@@ -68,6 +71,7 @@ class RecordSource {
   // Per cycle.
   Timestamp now_{};
   std::optional<Timestamp> start_watermark_{};
+  std::optional<Timestamp> held_newest_{};  ///< from provisional pages, until settled
   CycleStats stats_{};
 };
 

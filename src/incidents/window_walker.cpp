@@ -30,8 +30,11 @@ bool not_narrowed(std::int64_t whole, std::int64_t older, std::int64_t newer, in
 
 }  // namespace
 
-WindowWalker::WindowWalker(WalkOptions options, Query query, Consumer consumer)
-    : options_(options), query_(std::move(query)), consumer_(std::move(consumer)) {
+WindowWalker::WindowWalker(WalkOptions options, Query query, Consumer consumer, Settle settle)
+    : options_(options),
+      query_(std::move(query)),
+      consumer_(std::move(consumer)),
+      settle_(std::move(settle)) {
   options_.page_limit = std::max(1, options_.page_limit);
   options_.offset_ceiling = std::max<std::int64_t>(options_.offset_ceiling, options_.page_limit);
   options_.max_passes = std::max(2, options_.max_passes);
@@ -53,6 +56,7 @@ Result<IdPage> WindowWalker::query(const TimeWindow& window, int limit, std::int
 Status WindowWalker::walk_window(const TimeWindow& w, std::optional<IdPage> first,
                                  StopSignal& stop) {
   if (stop.stop_requested()) return stopped();
+  if (stats_.ended_early) return ok();  // a window before this one is to be read again
   if (!first) {
     auto fetched = query(w, options_.page_limit, 0);
     if (!fetched) return std::move(fetched).error();
@@ -61,7 +65,7 @@ Status WindowWalker::walk_window(const TimeWindow& w, std::optional<IdPage> firs
   if (holds_everything(*first, options_.page_limit)) {
     // One query, no offsets: a consistent view of the window, whatever changes meanwhile.
     stats_.ids += first->ids.size();
-    if (Status st = consumer_(w, std::move(first->ids)); !st) return st;
+    if (Status st = consumer_(w, std::move(first->ids), false); !st) return st;
     return stop.stop_requested() ? Status{stopped()} : ok();
   }
   // Without a total an API filtering by time cannot be told from one that does not (each
@@ -82,7 +86,8 @@ Status WindowWalker::split(const TimeWindow& w, IdPage whole, StopSignal& stop) 
   const TimeWindow newer{mid, w.to};
   auto older_first = query(older, options_.page_limit, 0);
   if (!older_first) return std::move(older_first).error();
-  if (whole.total && older_first.value().total) {
+  // (A total at the ceiling may be capped by the API, as search backends do: no evidence.)
+  if (whole.total && *whole.total < options_.offset_ceiling && older_first.value().total) {
     // An API that ignored either bound of the window would make every split look as full as
     // its parent and recurse down to min_split_ns everywhere: the halves' totals tell.
     auto newer_first = query(newer, 1, 0);
@@ -115,7 +120,8 @@ Status WindowWalker::walk_by_offset(const TimeWindow& w, IdPage first, std::stri
   }
   // Offsets drift when records change mid-walk (one leaving the window shifts later ones left
   // past the offset, and one arriving can hide that from the total): walk until two passes
-  // read the same ids. At most offset_ceiling ids are kept.
+  // read the same ids. At most offset_ceiling ids are kept. The pages are provisional (they
+  // do not move the watermark) until the passes agree and the window is settled.
   std::set<std::string> previous;
   for (int pass = 1; pass <= options_.max_passes; ++pass) {
     if (pass > 1) {
@@ -128,6 +134,7 @@ Status WindowWalker::walk_by_offset(const TimeWindow& w, IdPage first, std::stri
     auto walked = walk_pages(w, std::move(first), ids, stop);
     if (!walked) return std::move(walked).error();
     if (pass == 1 && walked.value().more_past_ceiling) {
+      // Without totals; the halves settle themselves.
       if (splittable(w) && stats_.ceiling_splits < options_.max_ceiling_splits) {
         ++stats_.ceiling_splits;
         ++stats_.splits;
@@ -138,11 +145,16 @@ Status WindowWalker::walk_by_offset(const TimeWindow& w, IdPage first, std::stri
       spdlog::warn("window {} may hold more ids than offset paging can reach; some may be skipped",
                    describe(w));
     }
-    if (pass > 1 && ids == previous) return ok();
+    if (pass > 1 && ids == previous) return settle_(w);
     previous = std::move(ids);
   }
-  spdlog::warn("window {} kept changing over {} passes; moving on", describe(w),
-               options_.max_passes);
+  // Later windows would move the watermark past this one: end the walk here instead, and the
+  // next cycle reads this window again from the watermark.
+  stats_.ended_early = true;
+  spdlog::warn(
+      "window {} kept changing over {} passes; the cycle ends here and the next one reads it "
+      "again",
+      describe(w), options_.max_passes);
   return ok();
 }
 
@@ -157,7 +169,7 @@ Result<WindowWalker::PagesOutcome> WindowWalker::walk_pages(const TimeWindow& w,
     const auto n = static_cast<std::int64_t>(page.ids.size());
     stats_.ids += page.ids.size();
     read.insert(page.ids.begin(), page.ids.end());
-    if (Status st = consumer_(w, std::move(page.ids)); !st) return std::move(st).error();
+    if (Status st = consumer_(w, std::move(page.ids), true); !st) return std::move(st).error();
     if (stop.stop_requested()) return stopped();
     if (n < limit) return outcome;  // a short page is the last one
     if (page.total && offset + n >= *page.total) return outcome;

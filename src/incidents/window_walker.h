@@ -23,8 +23,8 @@ struct WalkOptions {
   int max_passes{3};                   ///< walks of an unsplittable window until two agree (≥ 2)
   std::int64_t min_split_ns{1'000'000};  ///< windows this short are not split any more
   /// Splits of windows without totals that reached the ceiling; bounds the queries against an
-  /// API that sends no total and ignores the time filter (~10 M ids at Falcon's ceiling).
-  std::size_t max_ceiling_splits{1024};
+  /// API that sends no total and ignores the time filter (~640 000 ids at Falcon's ceiling).
+  std::size_t max_ceiling_splits{64};
 };
 
 /// What a walk did, for logs and tests.
@@ -36,6 +36,7 @@ struct WalkStats {
   std::size_t repeats{0};         ///< extra passes over unsplittable windows
   std::int64_t unreachable{0};    ///< ids beyond the ceiling in windows that could not be split
   std::size_t unnarrowed{0};      ///< windows the API did not narrow (offset-paged instead)
+  bool ended_early{false};  ///< a window kept changing: later windows were left for next cycle
 };
 
 /// Reads every id of a time window through a query sorted ascending on the time field, oldest
@@ -50,7 +51,10 @@ struct WalkStats {
 /// (up to max_passes), are only: a window shorter than 2 × min_split_ns (many ids at one
 /// instant); one whose halves show that the API ignores the time filter (an error is logged);
 /// and, from an API that sends no total, a window with more than one page (split when a full
-/// page reaches the ceiling, at most max_ceiling_splits times a walk).
+/// page reaches the ceiling, at most max_ceiling_splits times a walk). Such pages are handed
+/// over as provisional, and the window settled once two passes agree; a window that never
+/// settles ends the walk (WalkStats::ended_early), since later windows would move the
+/// watermark past it.
 /// The consumer must therefore tolerate ids it has seen before (halves share their midpoint).
 /// Not thread-safe; errors from the query or the consumer end the walk at once.
 class WindowWalker {
@@ -60,10 +64,15 @@ class WindowWalker {
       std::function<Result<IdPage>(const TimeWindow& window, int limit, std::int64_t offset)>;
   /// Handles one page of ids of `window` (e.g. hydrates and commits them). The window matters
   /// for the watermark: a record whose time is now past its end changed after the query and
-  /// says nothing about how far the walk got.
-  using Consumer = std::function<Status(const TimeWindow& window, std::vector<std::string> ids)>;
+  /// says nothing about how far the walk got. A `provisional` page comes from an offset-paged
+  /// window, where drift may have skipped ids: it must not move the watermark until Settle.
+  using Consumer = std::function<Status(const TimeWindow& window, std::vector<std::string> ids,
+                                        bool provisional)>;
+  /// Called once every id of an offset-paged window has been handed over (two passes agreed):
+  /// the watermark may now move up to the window's end.
+  using Settle = std::function<Status(const TimeWindow& window)>;
 
-  WindowWalker(WalkOptions options, Query query, Consumer consumer);
+  WindowWalker(WalkOptions options, Query query, Consumer consumer, Settle settle);
 
   /// Walks `window` (from ≤ to). Returns the first error, or kStopped once `stop` fires.
   [[nodiscard]] Status walk(const TimeWindow& window, StopSignal& stop);
@@ -89,6 +98,7 @@ class WindowWalker {
   WalkOptions options_;
   Query query_;
   Consumer consumer_;
+  Settle settle_;
   WalkStats stats_{};
 };
 

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,6 +27,7 @@ class FakeIdsApi {
 
   Result<IdPage> query(const TimeWindow& w, int limit, std::int64_t offset) {
     ++queries;
+    if (fail) return Error{ErrorCode::kHttpStatus, "HTTP 500"};
     if (offset + limit > ceiling) {
       ADD_FAILURE() << "offset " << offset << " + limit " << limit << " > " << ceiling;
       return Error{ErrorCode::kHttpStatus, "offset + limit must be less than or equal to ceiling"};
@@ -42,15 +45,18 @@ class FakeIdsApi {
     for (std::int64_t i = offset; i < offset + limit && i < std::ssize(matching); ++i) {
       page.ids.push_back(matching[static_cast<std::size_t>(i)].second);
     }
-    if (send_total) page.total = std::ssize(matching);
+    if (send_total) page.total = std::min<std::int64_t>(std::ssize(matching), total_cap);
     return page;
   }
 
   [[nodiscard]] std::int64_t time_of(const std::string& id) const { return items_.at(id); }
   [[nodiscard]] std::size_t size() const { return items_.size(); }
+  [[nodiscard]] const std::map<std::string, std::int64_t>& items() const { return items_; }
 
   std::int64_t ceiling = 10000;
   bool send_total = true;
+  std::int64_t total_cap = std::numeric_limits<std::int64_t>::max();  ///< a search backend's cap
+  bool fail = false;                                                  ///< every query fails
   bool ignore_from = false;  ///< an API not applying the lower bound of the time filter
   bool ignore_to = false;    ///< ... or its upper bound
   int queries = 0;
@@ -73,14 +79,42 @@ class WindowWalkerTest : public ::testing::Test {
     o.max_passes = max_passes;
     walker = std::make_unique<WindowWalker>(
         o, [this](const TimeWindow& w, int l, std::int64_t off) { return api.query(w, l, off); },
-        [this](const TimeWindow& w, std::vector<std::string> ids) -> Status {
+        [this](const TimeWindow& w, std::vector<std::string> ids, bool provisional) -> Status {
           windows.push_back(w);
           ++pages;
-          for (auto& id : ids) consumed.push_back(std::move(id));
+          // The watermark as RecordSource keeps it: newest new id within the page's window,
+          // held back for provisional pages until their window settles.
+          std::optional<std::int64_t> newest;
+          for (auto& id : ids) {
+            const std::int64_t t = api.time_of(id);
+            if (written.insert(id).second && t <= w.to.ns && (!newest || t > *newest)) newest = t;
+            consumed.push_back(std::move(id));
+          }
+          std::optional<std::int64_t>& into = provisional ? held : watermark;
+          if (newest && (!into || *newest > *into)) into = newest;
           if (on_page) return on_page(pages);
+          return ok();
+        },
+        [this](const TimeWindow& w) -> Status {
+          ++settled;
+          if (held && (!watermark || std::min(*held, w.to.ns) > *watermark)) {
+            watermark = std::min(*held, w.to.ns);
+          }
+          held.reset();
           return ok();
         });
     return walker->walk(window, stop);
+  }
+
+  /// Ids never consumed although they were in the store, unmoved, at or before the watermark:
+  /// the next cycle (from the watermark minus a lookback) may never read them.
+  [[nodiscard]] std::vector<std::string> passed_unread(const std::set<std::string>& moved) const {
+    std::vector<std::string> out;
+    if (!watermark) return out;
+    for (const auto& [id, ns] : api.items()) {
+      if (ns <= *watermark && !written.contains(id) && !moved.contains(id)) out.push_back(id);
+    }
+    return out;
   }
 
   /// `n` ids "same<i>" at one instant, and a window of 1 µs around it: too short to split.
@@ -106,6 +140,10 @@ class WindowWalkerTest : public ::testing::Test {
   std::unique_ptr<WindowWalker> walker;
   std::vector<std::string> consumed;
   std::vector<TimeWindow> windows;  ///< the window of each consumed page
+  std::set<std::string> written;
+  std::optional<std::int64_t> watermark;
+  std::optional<std::int64_t> held;
+  int settled = 0;
   int pages = 0;
   std::function<Status(int page)> on_page;
 };
@@ -217,6 +255,59 @@ TEST_F(WindowWalkerTest, WithoutTotalsAnApiIgnoringTheTimeFilterCostsBoundedQuer
   EXPECT_LE(api.queries, 3 * 7);  // up to 3 passes of 7 pages
 }
 
+TEST_F(WindowWalkerTest, WithoutTotalsDriftThenAnErrorLeavesTheWatermarkBeforeTheSkippedId) {
+  api.send_total = false;
+  fill(30);
+  // Page 1: an early id is updated past the window, so one id shifts past offset 10 and only a
+  // second pass would read it; that pass fails. The pages read must not have moved the
+  // watermark past the skipped id.
+  on_page = [this](int page) {
+    if (page == 1) api.move("id100002", kT0 + 7200 * kSecond);
+    if (page == 3) api.fail = true;
+    return ok();
+  };
+  ASSERT_FALSE(walk(10));
+  EXPECT_EQ(written.size(), 29U);
+  EXPECT_THAT(passed_unread({"id100002"}), ::testing::IsEmpty());
+  EXPECT_EQ(settled, 0);
+}
+
+TEST_F(WindowWalkerTest, WithoutTotalsAWindowSettlesOnceTwoPassesAgree) {
+  api.send_total = false;
+  fill(30);
+  ASSERT_TRUE(walk(10));
+  EXPECT_EQ(settled, 1);
+  ASSERT_TRUE(watermark);
+  EXPECT_EQ(*watermark, api.time_of("id100029"));
+}
+
+TEST_F(WindowWalkerTest, AWindowThatNeverSettlesEndsTheWalkBeforeLaterWindows) {
+  const TimeWindow instant = fill_one_instant(30);
+  for (int i = 0; i < 30; ++i) api.add(kT0 + (i + 1) * 60 * kSecond, "later" + std::to_string(i));
+  int added = 0;
+  on_page = [this, &added](int) {
+    api.add(kT0 + 5, "late" + std::to_string(added++));  // the instant never settles
+    return ok();
+  };
+  ASSERT_TRUE(walk(10, TimeWindow{instant.from, Timestamp{kT0 + 3600 * kSecond}}));
+  EXPECT_TRUE(walker->stats().ended_early);
+  for (const auto& id : consumed) EXPECT_FALSE(id.starts_with("later")) << id;
+  EXPECT_THAT(passed_unread({}), ::testing::IsEmpty());
+}
+
+TEST_F(WindowWalkerTest, TotalsCappedAtTheCeilingStillReadEveryId) {
+  api.total_cap = api.ceiling;  // 10 000, as a search backend may report
+  for (int i = 0; i < 20000; ++i) {
+    api.add(kT0 + 1 + i * (100 * kSecond / 20000), "burst" + std::to_string(100000 + i));
+  }
+  for (int i = 0; i < 300; ++i)
+    api.add(kT0 + (200 + i * 10) * kSecond, "later" + std::to_string(i));
+  ASSERT_TRUE(walk(500));
+  EXPECT_EQ(unique().size(), 20300U);
+  EXPECT_EQ(walker->stats().unnarrowed, 0U);
+  EXPECT_THAT(passed_unread({}), ::testing::IsEmpty());
+}
+
 TEST_F(WindowWalkerTest, ManyIdsExactlyAtTheMidpointAreNotMistakenForAnIgnoredFilter) {
   const TimeWindow window{Timestamp{kT0}, Timestamp{kT0 + 7200 * kSecond}};
   const std::int64_t mid = kT0 + 3600 * kSecond;
@@ -305,7 +396,8 @@ TEST_F(WindowWalkerTest, AQueryErrorEndsTheWalk) {
                    if (off + l > api.ceiling) return Error{ErrorCode::kHttpStatus, "HTTP 400"};
                    return api.query(win, l, off);
                  },
-                 [](const TimeWindow&, std::vector<std::string>) { return ok(); }};
+                 [](const TimeWindow&, std::vector<std::string>, bool) { return ok(); },
+                 [](const TimeWindow&) { return ok(); }};
   const Status st = w.walk(instant, stop);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().message, "HTTP 400");

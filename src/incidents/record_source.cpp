@@ -101,8 +101,13 @@ Result<CycleStats> RecordSource::run_cycle(StopSignal& stop) {
   stats_.fetched = walker.stats().ids;
   stats_.pages = walker.stats().queries;
   if (walker.stats().splits > 0) {
-    spdlog::info("Read the window in {} parts ({} queries) so that no query needed an offset",
-                 walker.stats().splits + 1, walker.stats().queries);
+    spdlog::info("Read the window by splitting it {} times ({} ids queries)", walker.stats().splits,
+                 walker.stats().queries);
+  }
+  if (walker.stats().ended_early) {
+    spdlog::warn("The cycle ended before the end of its window; the next one goes on from {}",
+                 ctx_.state.watermark() ? format_rfc3339(*ctx_.state.watermark())
+                                        : std::string{"the backfill start"});
   }
   if (stats_.written == 0) spdlog::info("No new {}s found.", spec_.noun);
   spdlog::info("Cycle complete: total_seen={}, rows_written={}", stats_.fetched, stats_.written);

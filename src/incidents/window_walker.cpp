@@ -57,6 +57,18 @@ Status WindowWalker::walk_window(const TimeWindow& w, std::optional<IdPage> firs
                                  StopSignal& stop) {
   if (stop.stop_requested()) return stopped();
   if (stats_.ended_early) return ok();  // a window before this one is to be read again
+  if (stats_.queries >= options_.max_queries) {
+    // Bounds a cycle whatever the API does (e.g. ignores the time filter on a tenant whose
+    // totals reach the ceiling, where the halves' totals prove nothing). Nothing is lost: the
+    // windows read so far moved the watermark, and the next cycle goes on from there.
+    stats_.ended_early = true;
+    spdlog::warn(
+        "This cycle used its {} ids queries; it ends before window {} and the next one goes on "
+        "from the watermark (if this repeats without progress, check that the API applies the "
+        "time filter)",
+        options_.max_queries, describe(w));
+    return ok();
+  }
   if (!first) {
     auto fetched = query(w, options_.page_limit, 0);
     if (!fetched) return std::move(fetched).error();
@@ -119,10 +131,10 @@ Status WindowWalker::walk_by_offset(const TimeWindow& w, IdPage first, std::stri
         *first.total, describe(w), why, options_.offset_ceiling, lost);
   }
   // Offsets drift when records change mid-walk (one leaving the window shifts later ones left
-  // past the offset, and one arriving can hide that from the total): walk until two passes
-  // read the same ids. At most offset_ceiling ids are kept. The pages are provisional (they
-  // do not move the watermark) until the passes agree and the window is settled.
-  std::set<std::string> previous;
+  // past the offset, and one arriving can hide that from the total): walk again until a pass
+  // finds no id the earlier ones missed. At most max_passes × offset_ceiling ids are kept. The
+  // pages are provisional (they do not move the watermark) until the window is settled.
+  std::set<std::string> read_before;
   for (int pass = 1; pass <= options_.max_passes; ++pass) {
     if (pass > 1) {
       ++stats_.repeats;
@@ -145,8 +157,13 @@ Status WindowWalker::walk_by_offset(const TimeWindow& w, IdPage first, std::stri
       spdlog::warn("window {} may hold more ids than offset paging can reach; some may be skipped",
                    describe(w));
     }
-    if (pass > 1 && ids == previous) return settle_(w);
-    previous = std::move(ids);
+    // Drift only hides ids, each pass at other places: a pass that finds none the earlier ones
+    // missed confirms them. (Ids gone since were updated past the window or deleted: no reason
+    // to walk again, or a busy tenant would never settle.)
+    if (pass > 1 && std::includes(read_before.begin(), read_before.end(), ids.begin(), ids.end())) {
+      return settle_(w);
+    }
+    read_before.merge(ids);
   }
   // Later windows would move the watermark past this one: end the walk here instead, and the
   // next cycle reads this window again from the watermark.

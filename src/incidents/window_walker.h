@@ -25,6 +25,8 @@ struct WalkOptions {
   /// Splits of windows without totals that reached the ceiling; bounds the queries against an
   /// API that sends no total and ignores the time filter (~640 000 ids at Falcon's ceiling).
   std::size_t max_ceiling_splits{64};
+  /// Ids queries a walk may send; past them it ends early (see WalkStats::ended_early).
+  std::size_t max_queries{10000};
 };
 
 /// What a walk did, for logs and tests.
@@ -36,7 +38,8 @@ struct WalkStats {
   std::size_t repeats{0};         ///< extra passes over unsplittable windows
   std::int64_t unreachable{0};    ///< ids beyond the ceiling in windows that could not be split
   std::size_t unnarrowed{0};      ///< windows the API did not narrow (offset-paged instead)
-  bool ended_early{false};  ///< a window kept changing: later windows were left for next cycle
+  /// A window kept changing, or max_queries ran out: later windows were left for next cycle.
+  bool ended_early{false};
 };
 
 /// Reads every id of a time window through a query sorted ascending on the time field, oldest
@@ -47,14 +50,14 @@ struct WalkStats {
 /// query, without offsets: one whose ids do not fit in one page (its total is above what came
 /// back) is split in two halves by time, recursively, oldest half first.
 /// Offset-paged instead, as far as the offset ceiling allows (the rest is reported in
-/// WalkStats::unreachable and a warning), and walked again until two passes read the same ids
-/// (up to max_passes), are only: a window shorter than 2 × min_split_ns (many ids at one
-/// instant); one whose halves show that the API ignores the time filter (an error is logged);
+/// WalkStats::unreachable and a warning), and walked again until a pass finds no id the earlier
+/// ones missed (up to max_passes), are only: a window shorter than 2 × min_split_ns (many ids at
+/// one instant); one whose halves show that the API ignores the time filter (an error is logged);
 /// and, from an API that sends no total, a window with more than one page (split when a full
 /// page reaches the ceiling, at most max_ceiling_splits times a walk). Such pages are handed
-/// over as provisional, and the window settled once two passes agree; a window that never
+/// over as provisional, and the window settled once a pass confirms them; a window that never
 /// settles ends the walk (WalkStats::ended_early), since later windows would move the
-/// watermark past it.
+/// watermark past it. A walk also ends early after max_queries queries, whatever the API does.
 /// The consumer must therefore tolerate ids it has seen before (halves share their midpoint).
 /// Not thread-safe; errors from the query or the consumer end the walk at once.
 class WindowWalker {
@@ -68,7 +71,7 @@ class WindowWalker {
   /// window, where drift may have skipped ids: it must not move the watermark until Settle.
   using Consumer = std::function<Status(const TimeWindow& window, std::vector<std::string> ids,
                                         bool provisional)>;
-  /// Called once every id of an offset-paged window has been handed over (two passes agreed):
+  /// Called once every id of an offset-paged window has been handed over (a pass confirmed it):
   /// the watermark may now move up to the window's end.
   using Settle = std::function<Status(const TimeWindow& window)>;
 

@@ -221,7 +221,7 @@ TEST_F(IncidentsTest, MoreCasesThanTheOffsetCeilingInOneWindowLandExactlyOnce) {
   const std::string log = slurp(path(kLog));
   EXPECT_THAT(log, HasSubstr("Starting script..."));
   EXPECT_THAT(log, HasSubstr("Retrieving case IDs starting from"));
-  EXPECT_THAT(log, HasSubstr("so that no query needed an offset"));
+  EXPECT_THAT(log, HasSubstr("Read the window by splitting it"));
 
   // A second run finds everything already written and hydrates nothing.
   fake_->clear_requests();

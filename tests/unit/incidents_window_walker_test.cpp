@@ -77,6 +77,7 @@ class WindowWalkerTest : public ::testing::Test {
     o.page_limit = limit;
     o.offset_ceiling = api.ceiling;
     o.max_passes = max_passes;
+    o.max_queries = max_queries;
     walker = std::make_unique<WindowWalker>(
         o, [this](const TimeWindow& w, int l, std::int64_t off) { return api.query(w, l, off); },
         [this](const TimeWindow& w, std::vector<std::string> ids, bool provisional) -> Status {
@@ -145,6 +146,7 @@ class WindowWalkerTest : public ::testing::Test {
   std::optional<std::int64_t> held;
   int settled = 0;
   int pages = 0;
+  std::size_t max_queries = 10000;
   std::function<Status(int page)> on_page;
 };
 
@@ -293,6 +295,38 @@ TEST_F(WindowWalkerTest, AWindowThatNeverSettlesEndsTheWalkBeforeLaterWindows) {
   EXPECT_TRUE(walker->stats().ended_early);
   for (const auto& id : consumed) EXPECT_FALSE(id.starts_with("later")) << id;
   EXPECT_THAT(passed_unread({}), ::testing::IsEmpty());
+}
+
+TEST_F(WindowWalkerTest, AWalkEndsEarlyOnceItsQueriesRunOutAndPassesNothingUnread) {
+  // An API ignoring the filter on a tenant past the ceiling: totals cannot reveal it.
+  api.ceiling = 1000;
+  api.ignore_from = true;
+  api.ignore_to = true;
+  fill(1200);
+  max_queries = 300;
+  ASSERT_TRUE(walk(100));
+  EXPECT_TRUE(walker->stats().ended_early);
+  EXPECT_LE(api.queries, 300 + 3 * 10);  // the last window may finish its passes
+  EXPECT_THAT(passed_unread({}), ::testing::IsEmpty());
+}
+
+TEST_F(WindowWalkerTest, WithoutTotalsIdsLeavingTheWindowDoNotKeepItFromSettling) {
+  api.send_total = false;
+  fill(60);
+  // A busy tenant: on every page one more early case is updated past the window, so no two
+  // passes read the same ids; none of them misses one, though, once drift has been undone.
+  int moved = 0;
+  std::set<std::string> gone;
+  on_page = [this, &moved, &gone](int) {
+    const std::string id = "id" + std::to_string(100000 + moved++);
+    api.move(id, kT0 + 7200 * kSecond);
+    gone.insert(id);
+    return ok();
+  };
+  ASSERT_TRUE(walk(10));
+  EXPECT_FALSE(walker->stats().ended_early);
+  EXPECT_EQ(settled, 1);
+  EXPECT_THAT(passed_unread(gone), ::testing::IsEmpty());
 }
 
 TEST_F(WindowWalkerTest, TotalsCappedAtTheCeilingStillReadEveryId) {

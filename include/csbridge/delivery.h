@@ -55,7 +55,8 @@ class Delivery {
   /// Appends `lines` (`count` complete NDJSON lines), each first brought within Wazuh's limits
   /// by shape_lines() (line_shaper.h), to the output (reopened first if it was
   /// renamed or deleted), fsyncs them, then records `ids`, `newest` and the new output end in
-  /// the state and saves it atomically. On an output error nothing is recorded.
+  /// the state and saves it atomically. On a write error nothing is recorded; on a sync error
+  /// the lines stay, are recorded in memory only, and every later commit first syncs again.
   [[nodiscard]] Status commit(std::string_view lines, std::size_t count,
                               std::span<const std::string> ids, std::optional<Timestamp> newest);
 
@@ -84,8 +85,9 @@ class Delivery {
   std::string noun_;
   RecordKeyExtractor extract_;
   std::function<Status()> before_commit_{};
-  bool unsaved_{false};  ///< the last state save failed
-  LineLimits limits_{};  ///< what shape_lines() brings every written line within
+  bool unsaved_{false};   ///< the last state save failed
+  bool unsynced_{false};  ///< the last output sync failed: lines written but maybe not durable
+  LineLimits limits_{};   ///< what shape_lines() brings every written line within
 };
 
 }  // namespace csbridge

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -16,8 +18,12 @@ namespace csbridge {
 /// off a torn line this process or a crashed predecessor left unfinished).
 class NdjsonWriter {
  public:
+  /// How sync() flushes the file: fdatasync(2), or a stand-in that fails (tests).
+  using DataSync = std::function<int(int fd)>;
+
   /// Opens (creating with `mode` if needed, so Wazuh sees the file from the start) the output.
-  [[nodiscard]] static Result<NdjsonWriter> open(std::filesystem::path path, mode_t mode = 0640);
+  [[nodiscard]] static Result<NdjsonWriter> open(std::filesystem::path path, mode_t mode = 0640,
+                                                 DataSync data_sync = ::fdatasync);
 
   /// Appends complete lines (each ending in '\n'). If the write fails part-way (ENOSPC, EIO),
   /// the part this call wrote is cut off again so no torn line stays behind.
@@ -46,12 +52,13 @@ class NdjsonWriter {
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
  private:
-  NdjsonWriter(std::filesystem::path path, UniqueFd fd, mode_t mode)
-      : path_(std::move(path)), fd_(std::move(fd)), mode_(mode) {}
+  NdjsonWriter(std::filesystem::path path, UniqueFd fd, mode_t mode, DataSync data_sync)
+      : path_(std::move(path)), fd_(std::move(fd)), mode_(mode), data_sync_(std::move(data_sync)) {}
 
   std::filesystem::path path_;
   UniqueFd fd_;
   mode_t mode_;
+  DataSync data_sync_;
 };
 
 }  // namespace csbridge

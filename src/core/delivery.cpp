@@ -207,8 +207,15 @@ Status Delivery::follow_rotation() {
 
 Status Delivery::commit(std::string_view lines, std::size_t count, std::span<const std::string> ids,
                         std::optional<Timestamp> newest) {
+  Status synced = ok();
   if (before_commit_) {
     if (Status st = before_commit_(); !st) return st;
+  }
+  if (unsynced_) {
+    // Nothing more goes out (nor does the file change, by rotation) before the lines of the
+    // commit whose sync failed are durable; then the state saved below covers them.
+    if (Status st = output_.sync(); !st) return st;
+    unsynced_ = false;
   }
   if (Status st = follow_rotation(); !st) return st;
   if (count > 0) {
@@ -232,8 +239,8 @@ Status Delivery::commit(std::string_view lines, std::size_t count, std::span<con
       lines = shaped->text;
     }
     if (Status st = output_.append(lines); !st) return st;
-    if (Status st = output_.sync(); !st) return st;
-    spdlog::info("Writing complete.");
+    synced = output_.sync();
+    if (synced) spdlog::info("Writing complete.");
   }
   auto end = output_.position();
   if (!end) return std::move(end).error();
@@ -241,6 +248,15 @@ Status Delivery::commit(std::string_view lines, std::size_t count, std::span<con
   const bool output_moved = state_.output_position() != end.value();
   state_.record(ids, newest);
   state_.set_output_position(end.value());
+  if (!synced) {
+    // The lines are in the file, and Wazuh may have read them: cutting them off would make it
+    // read the file again from the start (its size below Wazuh's offset). So they count as
+    // written (in memory: not again), and the state is saved once a later sync succeeds; a
+    // crash before that finds them in the file at start-up, or fetches them again.
+    unsynced_ = true;
+    unsaved_ = true;
+    return synced;
+  }
   if (ids.empty() && state_.watermark() == before && !output_moved && !unsaved_) return ok();
   if (Status st = state_.save(); !st) {
     // Recorded in memory, so nothing is written twice; the next commit saves it again, also

@@ -18,13 +18,14 @@ Result<UniqueFd> open_output(const std::filesystem::path& path, mode_t mode) {
 
 }  // namespace
 
-Result<NdjsonWriter> NdjsonWriter::open(std::filesystem::path path, mode_t mode) {
+Result<NdjsonWriter> NdjsonWriter::open(std::filesystem::path path, mode_t mode,
+                                        DataSync data_sync) {
   auto fd = open_output(path, mode);
   if (!fd) return std::move(fd).error();
   // A new file must be durable in its directory before state can refer to it.
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path{"."};
   if (Status st = fsync_directory(dir); !st) return std::move(st).error();
-  return NdjsonWriter{std::move(path), std::move(fd).value(), mode};
+  return NdjsonWriter{std::move(path), std::move(fd).value(), mode, std::move(data_sync)};
 }
 
 Status NdjsonWriter::append(std::string_view lines) {
@@ -44,7 +45,7 @@ Status NdjsonWriter::append(std::string_view lines) {
 }
 
 Status NdjsonWriter::sync() {
-  if (::fdatasync(fd_.get()) != 0) return io_error("fdatasync output", path_);
+  if (data_sync_(fd_.get()) != 0) return io_error("fdatasync output", path_);
   return ok();
 }
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <span>
 #include <unordered_set>
 
 #include "attack_enricher.h"
@@ -158,13 +159,30 @@ Status RecordSource::deliver(const TimeWindow& window, std::vector<std::string> 
     if (!options_.emit_updates && state.contains(id)) continue;
     wanted.push_back(id);
   }
+  const std::size_t new_ids = wanted.size();
+  if (!options_.emit_updates && !ids.empty() && state.contains(ids.back())) {
+    // The newest id (the query sorts ascending) is one already written: its time is still
+    // needed, or old records updated over and over without new ones would hold the watermark
+    // back and every cycle would read a longer window.
+    spdlog::debug("Retrieving {} {} only for its time", ids.back(), spec_.noun);
+    wanted.push_back(ids.back());
+  }
   if (wanted.empty()) return ok();
 
-  spdlog::info("Retrieving details for {} {}s...", wanted.size(), spec_.noun);
+  if (new_ids > 0) spdlog::info("Retrieving details for {} {}s...", new_ids, spec_.noun);
   auto hydrated = hydrate(wanted, stop);
   if (!hydrated) return std::move(hydrated).error();
   MatchedEntities& matched = hydrated.value();
-  spdlog::info("Retrieved details for {} {}s.", matched.records.size(), spec_.noun);
+  const bool probed = wanted.size() > new_ids;
+  bool probe_gone = false;
+  if (probed && !matched.missing.empty() && matched.missing.back() == wanted.back()) {
+    matched.missing.pop_back();  // written before, merged or deleted since: nothing to lose
+    probe_gone = true;
+  }
+  const std::size_t probes = probed && !probe_gone ? 1 : 0;  // found, so matched.records.back()
+  if (new_ids > 0) {
+    spdlog::info("Retrieved details for {} {}s.", matched.records.size() - probes, spec_.noun);
+  }
   if (!matched.missing.empty()) {
     spdlog::warn(
         "{} {} IDs listed by the query were not returned by POST {} (merged, deleted or "
@@ -174,8 +192,9 @@ Status RecordSource::deliver(const TimeWindow& window, std::vector<std::string> 
 
   AttackNamesById attack;
   const bool enrich = options_.enrich_techniques && spec_.kind == RecordKind::kCase;
-  if (enrich) {
-    auto found = lookup_attack(matched.records, stop);
+  if (enrich && new_ids > 0) {
+    auto found =
+        lookup_attack(std::span{matched.records}.first(matched.records.size() - probes), stop);
     if (!found) return std::move(found).error();
     attack = std::move(found).value();
   }
@@ -203,7 +222,7 @@ Status RecordSource::settle(const TimeWindow& window) {
   return ctx_.delivery.commit({}, 0, {}, newest);
 }
 
-Result<AttackNamesById> RecordSource::lookup_attack(const std::vector<ordered_json>& records,
+Result<AttackNamesById> RecordSource::lookup_attack(std::span<const ordered_json> records,
                                                     StopSignal& stop) {
   std::vector<std::string> alert_ids;
   std::unordered_set<std::string> unique;
@@ -228,6 +247,17 @@ RecordSource::PageRows RecordSource::render(const std::vector<ordered_json>& rec
     DedupeDecision decision = decide([&state](std::string_view k) { return state.contains(k); },
                                      DedupeInput{*id, version_of(record, spec_.version_field), time,
                                                  start_watermark_, options_.emit_updates});
+    // Written now or before (every record not to be written is), so its time may move the
+    // watermark.
+    if (time) {
+      // A record updated after the query (between it and the hydration) is now past the end of
+      // the page's window, and the walk may not have read the records in between (later parts
+      // of a split window, later pages): its time says nothing of how far the walk got, and the
+      // next cycle reads it again anyway (it is newer than any watermark of this one).
+      if (*time <= window_end && (!page.newest || *time > *page.newest)) page.newest = *time;
+    } else {
+      ++page.bad_times;
+    }
     const std::string record_key = decision.keys.empty() ? std::string{} : decision.keys.back();
     std::move(decision.keys.begin(), decision.keys.end(), std::back_inserter(page.keys));
     if (!decision.write) continue;
@@ -240,15 +270,6 @@ RecordSource::PageRows RecordSource::render(const std::vector<ordered_json>& rec
       if (rows.size() > 1 && state.contains(part_key(record_key, i + 1, rows.size()))) continue;
       page.lines += to_line(rows[i]);
       ++page.rows;
-    }
-    if (time) {
-      // A record updated after the query (between it and the hydration) is now past the end of
-      // the page's window, and the walk may not have read the records in between (later parts
-      // of a split window, later pages): its time says nothing of how far the walk got, and the
-      // next cycle reads it again anyway (it is newer than any watermark of this one).
-      if (*time <= window_end && (!page.newest || *time > *page.newest)) page.newest = *time;
-    } else {
-      ++page.bad_times;
     }
   }
   return page;

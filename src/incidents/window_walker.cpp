@@ -14,11 +14,13 @@ std::string describe(const TimeWindow& w) {
 
 Error stopped() { return Error{ErrorCode::kStopped, "stopped"}; }
 
-/// Whether the first page of a window holds all of its ids.
-bool holds_everything(const IdPage& first, int limit) {
+/// Whether the first page of a window holds all of its ids. A total at the ceiling may be capped
+/// by the API (as search backends do), so it proves nothing: with a page limit of 10 000 a full
+/// page of a capped window would otherwise look complete.
+bool holds_everything(const IdPage& first, int limit, std::int64_t ceiling) {
   const auto n = static_cast<std::int64_t>(first.ids.size());
-  if (first.total) return *first.total <= n;
-  return n < limit;  // without a total, only a short page is known to be the last
+  if (first.total && *first.total < ceiling) return *first.total <= n;
+  return n < limit;  // otherwise only a short page is known to be the last
 }
 
 /// Whether the totals of a window's halves show an API that ignored a bound of the time filter:
@@ -74,7 +76,7 @@ Status WindowWalker::walk_window(const TimeWindow& w, std::optional<IdPage> firs
     if (!fetched) return std::move(fetched).error();
     first = std::move(fetched).value();
   }
-  if (holds_everything(*first, options_.page_limit)) {
+  if (holds_everything(*first, options_.page_limit, options_.offset_ceiling)) {
     // One query, no offsets: a consistent view of the window, whatever changes meanwhile.
     stats_.ids += first->ids.size();
     if (Status st = consumer_(w, std::move(first->ids), false); !st) return st;
@@ -129,12 +131,17 @@ Status WindowWalker::walk_by_offset(const TimeWindow& w, IdPage first, std::stri
         "{} ids in window {} ({}): only the first {} can be read through offset paging, {} are "
         "skipped",
         *first.total, describe(w), why, options_.offset_ceiling, lost);
+  } else if (first.total && *first.total == options_.offset_ceiling) {
+    spdlog::warn(
+        "{} ids in window {} ({}), as many as offset paging can reach: if the API caps its "
+        "total there, more may be skipped",
+        *first.total, describe(w), why);
   }
   // Offsets drift when records change mid-walk (one leaving the window shifts later ones left
-  // past the offset, and one arriving can hide that from the total): walk again until a pass
-  // finds no id the earlier ones missed. At most max_passes × offset_ceiling ids are kept. The
-  // pages are provisional (they do not move the watermark) until the window is settled.
-  std::set<std::string> read_before;
+  // past the offset, and one arriving can hide that from the total): walk again until two
+  // consecutive passes read the same ids. At most 2 × offset_ceiling ids are kept. The pages are
+  // provisional (they do not move the watermark) until the window is settled.
+  std::set<std::string> previous;
   for (int pass = 1; pass <= options_.max_passes; ++pass) {
     if (pass > 1) {
       ++stats_.repeats;
@@ -157,13 +164,12 @@ Status WindowWalker::walk_by_offset(const TimeWindow& w, IdPage first, std::stri
       spdlog::warn("window {} may hold more ids than offset paging can reach; some may be skipped",
                    describe(w));
     }
-    // Drift only hides ids, each pass at other places: a pass that finds none the earlier ones
-    // missed confirms them. (Ids gone since were updated past the window or deleted: no reason
-    // to walk again, or a busy tenant would never settle.)
-    if (pass > 1 && std::includes(read_before.begin(), read_before.end(), ids.begin(), ids.end())) {
-      return settle_(w);
-    }
-    read_before.merge(ids);
+    // A pass that skipped an id did so because an id it had read left the window behind the
+    // offset; that id is gone for good (updated past the window, or deleted), so the next pass
+    // differs. Two equal passes therefore skipped nothing still in the window. (Confirming by
+    // the union of passes instead would settle a window whose id two passes both skipped.)
+    if (pass > 1 && ids == previous) return settle_(w);
+    previous = std::move(ids);
   }
   // Later windows would move the watermark past this one: end the walk here instead, and the
   // next cycle reads this window again from the watermark.

@@ -50,12 +50,12 @@ struct WalkStats {
 /// query, without offsets: one whose ids do not fit in one page (its total is above what came
 /// back) is split in two halves by time, recursively, oldest half first.
 /// Offset-paged instead, as far as the offset ceiling allows (the rest is reported in
-/// WalkStats::unreachable and a warning), and walked again until a pass finds no id the earlier
-/// ones missed (up to max_passes), are only: a window shorter than 2 × min_split_ns (many ids at
+/// WalkStats::unreachable and a warning), and walked again until two consecutive passes read
+/// the same ids (up to max_passes), are only: a window shorter than 2 × min_split_ns (many ids at
 /// one instant); one whose halves show that the API ignores the time filter (an error is logged);
 /// and, from an API that sends no total, a window with more than one page (split when a full
 /// page reaches the ceiling, at most max_ceiling_splits times a walk). Such pages are handed
-/// over as provisional, and the window settled once a pass confirms them; a window that never
+/// over as provisional, and the window settled once two passes agree; a window that never
 /// settles ends the walk (WalkStats::ended_early), since later windows would move the
 /// watermark past it. A walk also ends early after max_queries queries, whatever the API does.
 /// The consumer must therefore tolerate ids it has seen before (halves share their midpoint).
@@ -71,7 +71,7 @@ class WindowWalker {
   /// window, where drift may have skipped ids: it must not move the watermark until Settle.
   using Consumer = std::function<Status(const TimeWindow& window, std::vector<std::string> ids,
                                         bool provisional)>;
-  /// Called once every id of an offset-paged window has been handed over (a pass confirmed it):
+  /// Called once every id of an offset-paged window has been handed over (two passes agreed):
   /// the watermark may now move up to the window's end.
   using Settle = std::function<Status(const TimeWindow& window)>;
 

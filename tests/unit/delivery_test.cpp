@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -165,6 +167,65 @@ TEST_F(DeliveryTest, AStateFailureIsReportedAfterTheOutputIsDurable) {
   EXPECT_EQ(st.error().code, ErrorCode::kIo);
   EXPECT_EQ(slurp(dir / "detections.json"), "{\"id\":\"a\"}\n");
   EXPECT_FALSE(fs::exists(files.watermark)) << "watermark saved although the ids were not";
+}
+
+TEST_F(DeliveryTest, ASyncFailureKeepsTheLinesOnceAndSavesTheStateOnlyWhenDurable) {
+  int failing_syncs = 1;
+  auto out = NdjsonWriter::open(dir / "detections.json", 0640, [&failing_syncs](int fd) {
+    if (failing_syncs > 0) {
+      --failing_syncs;
+      errno = EIO;
+      return -1;
+    }
+    return ::fdatasync(fd);
+  });
+  ASSERT_TRUE(out);
+  auto state = StateStore::load(files, kNow);
+  ASSERT_TRUE(state);
+  Delivery d{out.value(), state.value(), "alerts"};
+  const std::string ab = "{\"id\":\"a\"}\n{\"id\":\"b\"}\n";
+  const std::vector<std::string> ids = {"a", "b"};
+  auto st = d.commit(ab, 2, ids, ts("2026-05-26T12:30:00Z"));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kIo);
+  // Wazuh may have read the lines: they stay, and count as written, but nothing is saved.
+  EXPECT_EQ(slurp(dir / "detections.json"), ab);
+  EXPECT_TRUE(state.value().contains("a"));
+  EXPECT_FALSE(fs::exists(files.watermark));
+  EXPECT_FALSE(fs::exists(files.seen_ids));
+
+  // While the sync keeps failing nothing more is appended.
+  failing_syncs = 1;
+  const std::vector<std::string> c = {"c"};
+  ASSERT_FALSE(d.commit("{\"id\":\"c\"}\n", 1, c, ts("2026-05-26T12:40:00Z")));
+  EXPECT_EQ(slurp(dir / "detections.json"), ab);
+  EXPECT_FALSE(state.value().contains("c"));
+
+  ASSERT_TRUE(d.commit("{\"id\":\"c\"}\n", 1, c, ts("2026-05-26T12:40:00Z")));
+  EXPECT_EQ(slurp(dir / "detections.json"), ab + "{\"id\":\"c\"}\n");
+  EXPECT_EQ(saved_ids(files.seen_ids), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(slurp(files.watermark), "2026-05-26T12:40:00Z");
+}
+
+TEST_F(DeliveryTest, AfterAFailedSyncACommitWithNothingNewSavesTheStateOnceDurable) {
+  int failing_syncs = 1;
+  auto out = NdjsonWriter::open(dir / "detections.json", 0640, [&failing_syncs](int fd) {
+    if (failing_syncs > 0) {
+      --failing_syncs;
+      errno = EIO;
+      return -1;
+    }
+    return ::fdatasync(fd);
+  });
+  ASSERT_TRUE(out);
+  auto state = StateStore::load(files, kNow);
+  ASSERT_TRUE(state);
+  Delivery d{out.value(), state.value(), "alerts"};
+  const std::vector<std::string> ids = {"a"};
+  ASSERT_FALSE(d.commit("{\"id\":\"a\"}\n", 1, ids, ts("2026-05-26T12:30:00Z")));
+  ASSERT_TRUE(d.commit({}, 0, {}, std::nullopt));
+  EXPECT_EQ(saved_ids(files.seen_ids), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(slurp(files.watermark), "2026-05-26T12:30:00Z");
 }
 
 TEST_F(DeliveryTest, RecoveryRecordsARecordCutShortByACrashOnlyByItsWrittenLines) {

@@ -1,5 +1,7 @@
 #include "csbridge/state_store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -101,6 +103,13 @@ Status StateStore::load_ids(const std::string& text, Timestamp now) {
     if (!w->is_string()) return bad_file(f.seen_ids, "holds a non-string watermark", f);
     auto ts = parse_watermark(w->get<std::string>(), now, f.seen_ids, f);
     if (!ts) return std::move(ts).error();
+    if (watermark_ && *watermark_ != ts.value()) {
+      spdlog::warn(
+          "'{}' says {}, the state in '{}' says {}: the latter is used (the former is a copy, "
+          "rewritten at the next save; to read from an earlier time, see --reset-state)",
+          f.watermark.string(), format_rfc3339(*watermark_), f.seen_ids.string(),
+          format_rfc3339(ts.value()));
+    }
     watermark_ = ts.value();
   }
   if (auto o = doc.find("output"); o != doc.end() && !o->is_null()) {

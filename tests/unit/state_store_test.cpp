@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -262,6 +264,27 @@ TEST_F(StateStoreTest, SaveWritesTheIdsBeforeTheWatermark) {
   // No temp files were left behind by either failure.
   EXPECT_EQ(listing(dir.path()),
             (std::set<std::string>{"last_alert_ids.json", "last_alert_timestamp.txt"}));
+}
+
+TEST_F(StateStoreTest, TheVersionedStateWinsOverAHandEditedWatermarkFileAndSaysSo) {
+  {
+    auto s = load();
+    ASSERT_TRUE(s);
+    const std::vector<std::string> ids = {"a"};
+    s.value().record(ids, ts("2026-05-26T12:10:00Z"));
+    ASSERT_TRUE(s.value().save());
+  }
+  write(files().watermark, "2026-05-26T11:00:00Z\n");  // an operator's edit
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_st>(log)));
+  auto s = load();
+  spdlog::set_default_logger(previous);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s.value().watermark(), ts("2026-05-26T12:10:00Z"));
+  EXPECT_THAT(log.str(), HasSubstr(files().watermark.string() + "' says 2026-05-26T11:00:00Z"));
+  EXPECT_THAT(log.str(), HasSubstr(files().seen_ids.string() + "' says 2026-05-26T12:10:00Z"));
 }
 
 TEST_F(StateStoreTest, TheWatermarkOnlyMovesForward) {

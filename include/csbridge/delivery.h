@@ -71,7 +71,7 @@ class Delivery {
   [[nodiscard]] Status follow_rotation();
 
   /// Reopens the output file (SIGHUP).
-  [[nodiscard]] Status reopen_output() { return output_.reopen(); }
+  [[nodiscard]] Status reopen_output();
 
   /// Runs `hook` at the start of every commit, before the output is touched: the daemon
   /// honours a SIGHUP there, so a long cycle (a backfill) reopens its files within a page.
@@ -85,6 +85,9 @@ class Delivery {
   std::string noun_;
   RecordKeyExtractor extract_;
   std::function<Status()> before_commit_{};
+  /// Retries the sync of lines whose sync failed, on the descriptor that wrote them.
+  [[nodiscard]] Status sync_pending();
+
   bool unsaved_{false};   ///< the last state save failed
   bool unsynced_{false};  ///< the last output sync failed: lines written but maybe not durable
   LineLimits limits_{};   ///< what shape_lines() brings every written line within

@@ -195,7 +195,21 @@ Status Delivery::recover() {
   return state_.save();
 }
 
+Status Delivery::sync_pending() {
+  if (!unsynced_) return ok();
+  if (Status st = output_.sync(); !st) return st;
+  unsynced_ = false;
+  return ok();
+}
+
+Status Delivery::reopen_output() {
+  // A reopened descriptor would sync nothing of what the old one failed to.
+  if (Status st = sync_pending(); !st) return st;
+  return output_.reopen();
+}
+
 Status Delivery::follow_rotation() {
+  if (Status st = sync_pending(); !st) return st;  // on the file that holds the lines
   auto moved = output_.reopen_if_moved();
   if (!moved) return std::move(moved).error();
   if (moved.value()) {
@@ -211,12 +225,9 @@ Status Delivery::commit(std::string_view lines, std::size_t count, std::span<con
   if (before_commit_) {
     if (Status st = before_commit_(); !st) return st;
   }
-  if (unsynced_) {
-    // Nothing more goes out (nor does the file change, by rotation) before the lines of the
-    // commit whose sync failed are durable; then the state saved below covers them.
-    if (Status st = output_.sync(); !st) return st;
-    unsynced_ = false;
-  }
+  // Nothing more goes out before the lines of a commit whose sync failed are durable; then the
+  // state saved below covers them.
+  if (Status st = sync_pending(); !st) return st;
   if (Status st = follow_rotation(); !st) return st;
   if (count > 0) {
     spdlog::info("Writing {} {} to {}...", count, noun_, output_.path().string());

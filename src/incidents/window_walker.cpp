@@ -19,8 +19,14 @@ Error stopped() { return Error{ErrorCode::kStopped, "stopped"}; }
 /// page of a capped window would otherwise look complete.
 bool holds_everything(const IdPage& first, int limit, std::int64_t ceiling) {
   const auto n = static_cast<std::int64_t>(first.ids.size());
-  if (first.total && *first.total < ceiling) return *first.total <= n;
-  return n < limit;  // otherwise only a short page is known to be the last
+  if (first.total) return *first.total < ceiling && *first.total <= n;
+  return n < limit;  // without a total, only a short page is known to be the last
+}
+
+/// Whether a pass that read `read` distinct ids, its last page reporting `total`, read as many
+/// as the window held at its end. (Without a usable total there is nothing to compare.)
+bool count_agrees(std::optional<std::int64_t> total, std::size_t read, std::int64_t ceiling) {
+  return !total || *total >= ceiling || *total == static_cast<std::int64_t>(read);
 }
 
 /// Whether the totals of a window's halves show an API that ignored a bound of the time filter:
@@ -124,24 +130,33 @@ Status WindowWalker::split(const TimeWindow& w, IdPage whole, StopSignal& stop) 
 
 Status WindowWalker::walk_by_offset(const TimeWindow& w, IdPage first, std::string_view why,
                                     StopSignal& stop) {
-  if (first.total && *first.total > options_.offset_ceiling) {
-    const std::int64_t lost = *first.total - options_.offset_ceiling;
-    stats_.unreachable += lost;
-    spdlog::warn(
-        "{} ids in window {} ({}): only the first {} can be read through offset paging, {} are "
-        "skipped",
-        *first.total, describe(w), why, options_.offset_ceiling, lost);
-  } else if (first.total && *first.total == options_.offset_ceiling) {
-    spdlog::warn(
-        "{} ids in window {} ({}), as many as offset paging can reach: if the API caps its "
-        "total there, more may be skipped",
-        *first.total, describe(w), why);
-  }
+  // Checked at every pass: the total can grow past the ceiling after the first.
+  std::int64_t warned_excess = -1;
+  auto warn_if_unreachable = [&](std::optional<std::int64_t> total) {
+    if (!total || *total - options_.offset_ceiling <= warned_excess) return;
+    const std::int64_t excess = *total - options_.offset_ceiling;
+    if (excess == 0) {
+      spdlog::warn(
+          "{} ids in window {} ({}), as many as offset paging can reach: if the API caps its "
+          "total there, more may be skipped",
+          *total, describe(w), why);
+    } else {
+      stats_.unreachable += excess - std::max<std::int64_t>(warned_excess, 0);
+      spdlog::warn(
+          "{} ids in window {} ({}): only the first {} can be read through offset paging, {} "
+          "are skipped",
+          *total, describe(w), why, options_.offset_ceiling, excess);
+    }
+    warned_excess = excess;
+  };
+  warn_if_unreachable(first.total);
   // Offsets drift when records change mid-walk (one leaving the window shifts later ones left
   // past the offset, and one arriving can hide that from the total): walk again until two
-  // consecutive passes read the same ids. At most 2 × offset_ceiling ids are kept. The pages are
-  // provisional (they do not move the watermark) until the window is settled.
+  // consecutive passes read the same ids, each as many as the total at its end. At most
+  // 2 × offset_ceiling ids are kept. The pages are provisional (they do not move the
+  // watermark) until the window is settled.
   std::set<std::string> previous;
+  bool previous_counted = false;
   for (int pass = 1; pass <= options_.max_passes; ++pass) {
     if (pass > 1) {
       ++stats_.repeats;
@@ -152,6 +167,7 @@ Status WindowWalker::walk_by_offset(const TimeWindow& w, IdPage first, std::stri
     std::set<std::string> ids;
     auto walked = walk_pages(w, std::move(first), ids, stop);
     if (!walked) return std::move(walked).error();
+    warn_if_unreachable(walked.value().last_total);
     if (pass == 1 && walked.value().more_past_ceiling) {
       // Without totals; the halves settle themselves.
       if (splittable(w) && stats_.ceiling_splits < options_.max_ceiling_splits) {
@@ -164,12 +180,17 @@ Status WindowWalker::walk_by_offset(const TimeWindow& w, IdPage first, std::stri
       spdlog::warn("window {} may hold more ids than offset paging can reach; some may be skipped",
                    describe(w));
     }
-    // A pass that skipped an id did so because an id it had read left the window behind the
-    // offset; that id is gone for good (updated past the window, or deleted), so the next pass
-    // differs. Two equal passes therefore skipped nothing still in the window. (Confirming by
-    // the union of passes instead would settle a window whose id two passes both skipped.)
-    if (pass > 1 && ids == previous) return settle_(w);
+    // A pass skips an id when one before it leaves the window behind the offset. If the pass
+    // had read that one, it is gone for good (updated past the window, or deleted), so the
+    // next pass differs. If it had not (it arrived, late-indexed, after its page was read), the
+    // pass read fewer ids than the window holds at its end. So two equal passes whose counts
+    // agree with their totals skipped nothing that was in the window throughout. (Confirming
+    // by the union of passes would settle a window whose id two passes both skipped.)
+    const bool counted =
+        count_agrees(walked.value().last_total, ids.size(), options_.offset_ceiling);
+    if (pass > 1 && ids == previous && counted && previous_counted) return settle_(w);
     previous = std::move(ids);
+    previous_counted = counted;
   }
   // Later windows would move the watermark past this one: end the walk here instead, and the
   // next cycle reads this window again from the watermark.
@@ -189,6 +210,7 @@ Result<WindowWalker::PagesOutcome> WindowWalker::walk_pages(const TimeWindow& w,
   int limit = options_.page_limit;
   while (true) {
     ++outcome.pages;
+    outcome.last_total = page.total;
     const auto n = static_cast<std::int64_t>(page.ids.size());
     stats_.ids += page.ids.size();
     read.insert(page.ids.begin(), page.ids.end());

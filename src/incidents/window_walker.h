@@ -51,13 +51,13 @@ struct WalkStats {
 /// back) is split in two halves by time, recursively, oldest half first.
 /// Offset-paged instead, as far as the offset ceiling allows (the rest is reported in
 /// WalkStats::unreachable and a warning), and walked again until two consecutive passes read
-/// the same ids (up to max_passes), are only: a window shorter than 2 × min_split_ns (many ids at
-/// one instant); one whose halves show that the API ignores the time filter (an error is logged);
-/// and, from an API that sends no total, a window with more than one page (split when a full
-/// page reaches the ceiling, at most max_ceiling_splits times a walk). Such pages are handed
-/// over as provisional, and the window settled once two passes agree; a window that never
-/// settles ends the walk (WalkStats::ended_early), since later windows would move the
-/// watermark past it. A walk also ends early after max_queries queries, whatever the API does.
+/// the same ids, as many as the total at their end (up to max_passes), are only: a window shorter
+/// than 2 × min_split_ns (many ids at one instant); one whose halves show that the API ignores the
+/// time filter (an error is logged); and, from an API that sends no total, a window with more than
+/// one page (split when a full page reaches the ceiling, at most max_ceiling_splits times a walk).
+/// Such pages are handed over as provisional, and the window settled once two passes agree; a
+/// window that never settles ends the walk (WalkStats::ended_early), since later windows would move
+/// the watermark past it. A walk also ends early after max_queries queries, whatever the API does.
 /// The consumer must therefore tolerate ids it has seen before (halves share their midpoint).
 /// Not thread-safe; errors from the query or the consumer end the walk at once.
 class WindowWalker {
@@ -85,7 +85,8 @@ class WindowWalker {
  private:
   struct PagesOutcome {
     std::size_t pages{0};
-    bool more_past_ceiling{false};  ///< a full page ended at the ceiling, total unknown
+    bool more_past_ceiling{false};             ///< a full page ended at the ceiling, total unknown
+    std::optional<std::int64_t> last_total{};  ///< the total on the pass's last page
   };
 
   /// `first`: the window's first page if already fetched.

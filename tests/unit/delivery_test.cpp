@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -226,6 +227,37 @@ TEST_F(DeliveryTest, AfterAFailedSyncACommitWithNothingNewSavesTheStateOnceDurab
   ASSERT_TRUE(d.commit({}, 0, {}, std::nullopt));
   EXPECT_EQ(saved_ids(files.seen_ids), (std::vector<std::string>{"a"}));
   EXPECT_EQ(slurp(files.watermark), "2026-05-26T12:30:00Z");
+}
+
+TEST_F(DeliveryTest, AfterAFailedSyncARotationFirstSyncsTheFileThatHoldsTheLines) {
+  int failing_syncs = 1;
+  std::vector<ino_t> synced;  // the inode of every file a sync was asked for
+  auto out = NdjsonWriter::open(dir / "detections.json", 0640, [&](int fd) {
+    struct stat sb {};
+    ::fstat(fd, &sb);
+    synced.push_back(sb.st_ino);
+    if (failing_syncs > 0) {
+      --failing_syncs;
+      errno = EIO;
+      return -1;
+    }
+    return ::fdatasync(fd);
+  });
+  ASSERT_TRUE(out);
+  auto state = StateStore::load(files, kNow);
+  ASSERT_TRUE(state);
+  Delivery d{out.value(), state.value(), "alerts"};
+  const std::vector<std::string> ids = {"a"};
+  ASSERT_FALSE(d.commit("{\"id\":\"a\"}\n", 1, ids, ts("2026-05-26T12:30:00Z")));
+  const ino_t first = synced.at(0);
+  fs::rename(dir / "detections.json", dir / "detections.json.1");  // logrotate
+  ASSERT_TRUE(d.follow_rotation());
+  ASSERT_EQ(synced.size(), 2U);
+  EXPECT_EQ(synced[1], first);
+  EXPECT_TRUE(fs::exists(dir / "detections.json"));
+  ASSERT_TRUE(d.commit({}, 0, {}, std::nullopt));
+  EXPECT_EQ(saved_ids(files.seen_ids), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(slurp(dir / "detections.json.1"), "{\"id\":\"a\"}\n");
 }
 
 TEST_F(DeliveryTest, RecoveryRecordsARecordCutShortByACrashOnlyByItsWrittenLines) {

@@ -63,8 +63,26 @@ class DeliveryTest : public ::testing::Test {
     o << content;
   }
 
+  /// fdatasync(2) that fails with EIO while `failing_syncs` > 0, noting the inode of every file
+  /// it is asked to sync in `synced_inodes`.
+  NdjsonWriter::DataSync flaky_sync() {
+    return [this](int fd) {
+      struct stat sb {};
+      ::fstat(fd, &sb);
+      synced_inodes.push_back(sb.st_ino);
+      if (failing_syncs > 0) {
+        --failing_syncs;
+        errno = EIO;
+        return -1;
+      }
+      return ::fdatasync(fd);
+    };
+  }
+
   fs::path dir;
   StateFiles files;
+  int failing_syncs = 0;
+  std::vector<ino_t> synced_inodes;
 };
 
 TEST_F(DeliveryTest, CommitWritesTheOutputThenTheState) {
@@ -171,15 +189,8 @@ TEST_F(DeliveryTest, AStateFailureIsReportedAfterTheOutputIsDurable) {
 }
 
 TEST_F(DeliveryTest, ASyncFailureKeepsTheLinesOnceAndSavesTheStateOnlyWhenDurable) {
-  int failing_syncs = 1;
-  auto out = NdjsonWriter::open(dir / "detections.json", 0640, [&failing_syncs](int fd) {
-    if (failing_syncs > 0) {
-      --failing_syncs;
-      errno = EIO;
-      return -1;
-    }
-    return ::fdatasync(fd);
-  });
+  failing_syncs = 1;
+  auto out = NdjsonWriter::open(dir / "detections.json", 0640, flaky_sync());
   ASSERT_TRUE(out);
   auto state = StateStore::load(files, kNow);
   ASSERT_TRUE(state);
@@ -209,15 +220,8 @@ TEST_F(DeliveryTest, ASyncFailureKeepsTheLinesOnceAndSavesTheStateOnlyWhenDurabl
 }
 
 TEST_F(DeliveryTest, AfterAFailedSyncACommitWithNothingNewSavesTheStateOnceDurable) {
-  int failing_syncs = 1;
-  auto out = NdjsonWriter::open(dir / "detections.json", 0640, [&failing_syncs](int fd) {
-    if (failing_syncs > 0) {
-      --failing_syncs;
-      errno = EIO;
-      return -1;
-    }
-    return ::fdatasync(fd);
-  });
+  failing_syncs = 1;
+  auto out = NdjsonWriter::open(dir / "detections.json", 0640, flaky_sync());
   ASSERT_TRUE(out);
   auto state = StateStore::load(files, kNow);
   ASSERT_TRUE(state);
@@ -230,30 +234,18 @@ TEST_F(DeliveryTest, AfterAFailedSyncACommitWithNothingNewSavesTheStateOnceDurab
 }
 
 TEST_F(DeliveryTest, AfterAFailedSyncARotationFirstSyncsTheFileThatHoldsTheLines) {
-  int failing_syncs = 1;
-  std::vector<ino_t> synced;  // the inode of every file a sync was asked for
-  auto out = NdjsonWriter::open(dir / "detections.json", 0640, [&](int fd) {
-    struct stat sb {};
-    ::fstat(fd, &sb);
-    synced.push_back(sb.st_ino);
-    if (failing_syncs > 0) {
-      --failing_syncs;
-      errno = EIO;
-      return -1;
-    }
-    return ::fdatasync(fd);
-  });
+  failing_syncs = 1;
+  auto out = NdjsonWriter::open(dir / "detections.json", 0640, flaky_sync());
   ASSERT_TRUE(out);
   auto state = StateStore::load(files, kNow);
   ASSERT_TRUE(state);
   Delivery d{out.value(), state.value(), "alerts"};
   const std::vector<std::string> ids = {"a"};
   ASSERT_FALSE(d.commit("{\"id\":\"a\"}\n", 1, ids, ts("2026-05-26T12:30:00Z")));
-  const ino_t first = synced.at(0);
   fs::rename(dir / "detections.json", dir / "detections.json.1");  // logrotate
   ASSERT_TRUE(d.follow_rotation());
-  ASSERT_EQ(synced.size(), 2U);
-  EXPECT_EQ(synced[1], first);
+  ASSERT_EQ(synced_inodes.size(), 2U);
+  EXPECT_EQ(synced_inodes[1], synced_inodes[0]);
   EXPECT_TRUE(fs::exists(dir / "detections.json"));
   ASSERT_TRUE(d.commit({}, 0, {}, std::nullopt));
   EXPECT_EQ(saved_ids(files.seen_ids), (std::vector<std::string>{"a"}));

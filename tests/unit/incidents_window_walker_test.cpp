@@ -132,6 +132,18 @@ class WindowWalkerTest : public ::testing::Test {
     }
   }
 
+  /// A new API and no walk yet, for a test that walks several times.
+  void start_over() {
+    api = FakeIdsApi{};
+    consumed.clear();
+    windows.clear();
+    written.clear();
+    watermark.reset();
+    held.reset();
+    pages = 0;
+    settled = 0;
+  }
+
   [[nodiscard]] std::set<std::string> unique() const {
     return std::set<std::string>(consumed.begin(), consumed.end());
   }
@@ -338,14 +350,8 @@ TEST_F(WindowWalkerTest, WithoutTotalsAnIdSkippedByTwoPassesKeepsTheWindowOpen) 
   const std::string skipped = "id100020";
   for (int max_passes : {3, 4}) {
     SCOPED_TRACE(max_passes);
-    api = FakeIdsApi{};
+    start_over();
     api.send_total = false;
-    consumed.clear();
-    written.clear();
-    watermark.reset();
-    held.reset();
-    pages = 0;
-    settled = 0;
     fill(30);
     std::set<std::string> gone;
     auto leave = [this, &gone](int i) {
@@ -380,13 +386,7 @@ TEST_F(WindowWalkerTest, ALateArrivalLeavingWithinAPassKeepsTheWindowOpenThoughP
   const std::string skipped = "same1003";
   for (int max_passes : {3, 4}) {
     SCOPED_TRACE(max_passes);
-    api = FakeIdsApi{};
-    consumed.clear();
-    written.clear();
-    watermark.reset();
-    held.reset();
-    pages = 0;
-    settled = 0;
+    start_over();
     const TimeWindow instant = fill_one_instant(5);
     std::set<std::string> gone;
     on_page = [this, &gone](int page) {

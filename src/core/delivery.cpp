@@ -221,14 +221,13 @@ Status Delivery::follow_rotation() {
 
 Status Delivery::commit(std::string_view lines, std::size_t count, std::span<const std::string> ids,
                         std::optional<Timestamp> newest) {
-  Status synced = ok();
   if (before_commit_) {
     if (Status st = before_commit_(); !st) return st;
   }
-  // Nothing more goes out before the lines of a commit whose sync failed are durable; then the
-  // state saved below covers them.
-  if (Status st = sync_pending(); !st) return st;
+  // First syncs the lines of a commit whose sync failed: nothing more goes out before they are
+  // durable, and then the state saved below covers them.
   if (Status st = follow_rotation(); !st) return st;
+  Status synced = ok();
   if (count > 0) {
     spdlog::info("Writing {} {} to {}...", count, noun_, output_.path().string());
     // Wazuh drops a line over its length limit and the fields past its 256th: bring every

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <span>
 #include <unordered_set>
 
 #include "attack_enricher.h"
@@ -173,15 +172,18 @@ Status RecordSource::deliver(const TimeWindow& window, std::vector<std::string> 
   auto hydrated = hydrate(wanted, stop);
   if (!hydrated) return std::move(hydrated).error();
   MatchedEntities& matched = hydrated.value();
-  const bool probed = wanted.size() > new_ids;
-  bool probe_gone = false;
-  if (probed && !matched.missing.empty() && matched.missing.back() == wanted.back()) {
-    matched.missing.pop_back();  // written before, merged or deleted since: nothing to lose
-    probe_gone = true;
+  // The probe is last in `wanted`, so last among the records or the missing ids.
+  std::optional<ordered_json> probe;
+  if (wanted.size() > new_ids) {
+    if (!matched.missing.empty() && matched.missing.back() == wanted.back()) {
+      matched.missing.pop_back();  // written before, merged or deleted since: nothing to lose
+    } else {
+      probe = std::move(matched.records.back());
+      matched.records.pop_back();
+    }
   }
-  const std::size_t probes = probed && !probe_gone ? 1 : 0;  // found, so matched.records.back()
   if (new_ids > 0) {
-    spdlog::info("Retrieved details for {} {}s.", matched.records.size() - probes, spec_.noun);
+    spdlog::info("Retrieved details for {} {}s.", matched.records.size(), spec_.noun);
   }
   if (!matched.missing.empty()) {
     spdlog::warn(
@@ -192,12 +194,13 @@ Status RecordSource::deliver(const TimeWindow& window, std::vector<std::string> 
 
   AttackNamesById attack;
   const bool enrich = options_.enrich_techniques && spec_.kind == RecordKind::kCase;
-  if (enrich && new_ids > 0) {
-    auto found =
-        lookup_attack(std::span{matched.records}.first(matched.records.size() - probes), stop);
+  if (enrich) {
+    auto found = lookup_attack(matched.records, stop);
     if (!found) return std::move(found).error();
     attack = std::move(found).value();
   }
+  // Rendered with the rest only for its time: it is not written again.
+  if (probe) matched.records.push_back(std::move(*probe));
   const PageRows page = render(matched.records, enrich ? &attack : nullptr, window.to);
   if (page.bad_times > 0) {
     spdlog::warn("{} {}s without a usable {} for the watermark", page.bad_times, spec_.noun,
@@ -222,7 +225,7 @@ Status RecordSource::settle(const TimeWindow& window) {
   return ctx_.delivery.commit({}, 0, {}, newest);
 }
 
-Result<AttackNamesById> RecordSource::lookup_attack(std::span<const ordered_json> records,
+Result<AttackNamesById> RecordSource::lookup_attack(const std::vector<ordered_json>& records,
                                                     StopSignal& stop) {
   std::vector<std::string> alert_ids;
   std::unordered_set<std::string> unique;

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -48,7 +47,7 @@ class RecordSource {
   Status settle(const TimeWindow& window);
   Result<MatchedEntities> hydrate(const std::vector<std::string>& ids, StopSignal& stop);
   /// Technique/tactic names of the alerts the cases name (--enrich-techniques).
-  Result<AttackNamesById> lookup_attack(std::span<const nlohmann::ordered_json> records,
+  Result<AttackNamesById> lookup_attack(const std::vector<nlohmann::ordered_json>& records,
                                         StopSignal& stop);
 
   /// One page's output: what Delivery::commit takes, plus counts for warnings.

@@ -79,10 +79,25 @@ class DeliveryTest : public ::testing::Test {
     };
   }
 
+  /// A Delivery (flaky_delivery) over a fresh output whose next sync fails once.
+  void start_with_a_failing_sync() {
+    failing_syncs = 1;
+    auto out = NdjsonWriter::open(dir / "detections.json", 0640, flaky_sync());
+    ASSERT_TRUE(out);
+    auto state = StateStore::load(files, kNow);
+    ASSERT_TRUE(state);
+    flaky_output.emplace(std::move(out).value());
+    flaky_state.emplace(std::move(state).value());
+    flaky_delivery.emplace(*flaky_output, *flaky_state, "alerts");
+  }
+
   fs::path dir;
   StateFiles files;
   int failing_syncs = 0;
   std::vector<ino_t> synced_inodes;
+  std::optional<NdjsonWriter> flaky_output;
+  std::optional<StateStore> flaky_state;
+  std::optional<Delivery> flaky_delivery;
 };
 
 TEST_F(DeliveryTest, CommitWritesTheOutputThenTheState) {
@@ -189,12 +204,8 @@ TEST_F(DeliveryTest, AStateFailureIsReportedAfterTheOutputIsDurable) {
 }
 
 TEST_F(DeliveryTest, ASyncFailureKeepsTheLinesOnceAndSavesTheStateOnlyWhenDurable) {
-  failing_syncs = 1;
-  auto out = NdjsonWriter::open(dir / "detections.json", 0640, flaky_sync());
-  ASSERT_TRUE(out);
-  auto state = StateStore::load(files, kNow);
-  ASSERT_TRUE(state);
-  Delivery d{out.value(), state.value(), "alerts"};
+  ASSERT_NO_FATAL_FAILURE(start_with_a_failing_sync());
+  Delivery& d = *flaky_delivery;
   const std::string ab = "{\"id\":\"a\"}\n{\"id\":\"b\"}\n";
   const std::vector<std::string> ids = {"a", "b"};
   auto st = d.commit(ab, 2, ids, ts("2026-05-26T12:30:00Z"));
@@ -202,7 +213,7 @@ TEST_F(DeliveryTest, ASyncFailureKeepsTheLinesOnceAndSavesTheStateOnlyWhenDurabl
   EXPECT_EQ(st.error().code, ErrorCode::kIo);
   // Wazuh may have read the lines: they stay, and count as written, but nothing is saved.
   EXPECT_EQ(slurp(dir / "detections.json"), ab);
-  EXPECT_TRUE(state.value().contains("a"));
+  EXPECT_TRUE(flaky_state->contains("a"));
   EXPECT_FALSE(fs::exists(files.watermark));
   EXPECT_FALSE(fs::exists(files.seen_ids));
 
@@ -211,7 +222,7 @@ TEST_F(DeliveryTest, ASyncFailureKeepsTheLinesOnceAndSavesTheStateOnlyWhenDurabl
   const std::vector<std::string> c = {"c"};
   ASSERT_FALSE(d.commit("{\"id\":\"c\"}\n", 1, c, ts("2026-05-26T12:40:00Z")));
   EXPECT_EQ(slurp(dir / "detections.json"), ab);
-  EXPECT_FALSE(state.value().contains("c"));
+  EXPECT_FALSE(flaky_state->contains("c"));
 
   ASSERT_TRUE(d.commit("{\"id\":\"c\"}\n", 1, c, ts("2026-05-26T12:40:00Z")));
   EXPECT_EQ(slurp(dir / "detections.json"), ab + "{\"id\":\"c\"}\n");
@@ -220,12 +231,8 @@ TEST_F(DeliveryTest, ASyncFailureKeepsTheLinesOnceAndSavesTheStateOnlyWhenDurabl
 }
 
 TEST_F(DeliveryTest, AfterAFailedSyncACommitWithNothingNewSavesTheStateOnceDurable) {
-  failing_syncs = 1;
-  auto out = NdjsonWriter::open(dir / "detections.json", 0640, flaky_sync());
-  ASSERT_TRUE(out);
-  auto state = StateStore::load(files, kNow);
-  ASSERT_TRUE(state);
-  Delivery d{out.value(), state.value(), "alerts"};
+  ASSERT_NO_FATAL_FAILURE(start_with_a_failing_sync());
+  Delivery& d = *flaky_delivery;
   const std::vector<std::string> ids = {"a"};
   ASSERT_FALSE(d.commit("{\"id\":\"a\"}\n", 1, ids, ts("2026-05-26T12:30:00Z")));
   ASSERT_TRUE(d.commit({}, 0, {}, std::nullopt));
@@ -234,12 +241,8 @@ TEST_F(DeliveryTest, AfterAFailedSyncACommitWithNothingNewSavesTheStateOnceDurab
 }
 
 TEST_F(DeliveryTest, AfterAFailedSyncARotationFirstSyncsTheFileThatHoldsTheLines) {
-  failing_syncs = 1;
-  auto out = NdjsonWriter::open(dir / "detections.json", 0640, flaky_sync());
-  ASSERT_TRUE(out);
-  auto state = StateStore::load(files, kNow);
-  ASSERT_TRUE(state);
-  Delivery d{out.value(), state.value(), "alerts"};
+  ASSERT_NO_FATAL_FAILURE(start_with_a_failing_sync());
+  Delivery& d = *flaky_delivery;
   const std::vector<std::string> ids = {"a"};
   ASSERT_FALSE(d.commit("{\"id\":\"a\"}\n", 1, ids, ts("2026-05-26T12:30:00Z")));
   fs::rename(dir / "detections.json", dir / "detections.json.1");  // logrotate
